@@ -1,0 +1,182 @@
+// Package findings owns secgate's finding model: the document every scanner
+// fills, the policy engine reads as input, and the JSON report writes out.
+//
+// Its JSON field names are a public contract (see docs/findings.md and the
+// JSON Schema in schema.json): policies written by security teams and tools
+// reading the JSON report depend on them. Add fields; never rename them.
+package findings
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+)
+
+// SchemaVersion is the version of the findings document written by this
+// build. It changes only when a field changes meaning or is removed.
+const SchemaVersion = 1
+
+// Kind says what a finding is about.
+type Kind string
+
+// The kinds of finding.
+const (
+	KindVulnerability    Kind = "vulnerability"
+	KindSecret           Kind = "secret"
+	KindMisconfiguration Kind = "misconfiguration"
+)
+
+// The scanners that produce findings.
+const (
+	ScannerDeps      = "deps"
+	ScannerSecrets   = "secrets"
+	ScannerContainer = "container"
+)
+
+// Decision values carried by a single finding once the policy has run.
+const (
+	DecisionDeny  = "deny"
+	DecisionWarn  = "warn"
+	DecisionAllow = "allow"
+)
+
+// Overall results of a gate.
+const (
+	ResultPass = "pass"
+	ResultFail = "fail"
+)
+
+// Document is the findings document: what the scanners found and, once the
+// policy has decided, the decision.
+type Document struct {
+	SchemaVersion int       `json:"schema_version"`
+	Tool          Tool      `json:"tool"`
+	Scans         []Scan    `json:"scans"`
+	Findings      []Finding `json:"findings"`
+	Decision      *Decision `json:"decision,omitempty"`
+}
+
+// Tool names the program that wrote the document.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Scan records one scanner's run over one target, so that a report (and a
+// policy) can tell "scanned and found nothing" from "not scanned".
+type Scan struct {
+	Scanner string `json:"scanner"`
+	// Target is what was scanned, as the user named it (a path, an image).
+	Target string `json:"target"`
+	// Stats holds counts such as "files", "packages", "skipped_binary".
+	Stats map[string]int `json:"stats,omitempty"`
+}
+
+// Finding is one problem a scanner found.
+type Finding struct {
+	// ID is a stable fingerprint of the finding (see Fingerprint): the same
+	// problem in the same place has the same ID from run to run, and a line
+	// move does not change it.
+	ID       string   `json:"id"`
+	Kind     Kind     `json:"kind"`
+	Scanner  string   `json:"scanner"`
+	RuleID   string   `json:"rule_id"`
+	Title    string   `json:"title"`
+	Severity Severity `json:"severity"`
+	CVSS     *CVSS    `json:"cvss,omitempty"`
+	Location Location `json:"location"`
+	// Package is the affected package, for vulnerability findings.
+	Package *Package `json:"package,omitempty"`
+	// Vulnerability holds the advisory, for vulnerability findings.
+	Vulnerability *Vulnerability `json:"vulnerability,omitempty"`
+	// Decision is set by the policy: deny, warn or allow.
+	Decision string `json:"decision,omitempty"`
+}
+
+// CVSS is a CVSS base score with the vector it was computed from.
+type CVSS struct {
+	Score  float64 `json:"score"`
+	Vector string  `json:"vector"`
+}
+
+// Location is where a finding is, relative to the scanned root.
+type Location struct {
+	// Path is slash-separated and relative to the scanned root.
+	Path string `json:"path"`
+	// Line is 1-based; 0 (omitted) when the scanner cannot tell.
+	Line int `json:"line,omitempty"`
+}
+
+// Package identifies a software package.
+type Package struct {
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	Ecosystem string `json:"ecosystem"`
+	PURL      string `json:"purl,omitempty"`
+}
+
+// Vulnerability is the advisory behind a vulnerability finding. Advisories
+// that alias each other are one finding: ID is the representative, the
+// others are in Aliases.
+type Vulnerability struct {
+	ID            string   `json:"id"`
+	Aliases       []string `json:"aliases"`
+	Summary       string   `json:"summary,omitempty"`
+	Details       string   `json:"details,omitempty"`
+	FixedVersions []string `json:"fixed_versions"`
+	References    []string `json:"references"`
+	Published     string   `json:"published,omitempty"`
+	Modified      string   `json:"modified,omitempty"`
+}
+
+// Decision is the policy's verdict over the whole document.
+type Decision struct {
+	// Result is "fail" when any deny rule fired, else "pass".
+	Result string         `json:"result"`
+	Deny   []PolicyResult `json:"deny"`
+	Warn   []PolicyResult `json:"warn"`
+}
+
+// PolicyResult is one object produced by a deny or warn rule.
+type PolicyResult struct {
+	Msg string `json:"msg"`
+	// ID is the finding the result is about; empty for a result about the
+	// document as a whole (e.g. "more than 10 medium findings").
+	ID string `json:"id,omitempty"`
+	// Policy is the Rego package that produced the result, e.g.
+	// "secgate.vulnerabilities".
+	Policy string `json:"policy,omitempty"`
+}
+
+// Fingerprint returns a stable identifier for a finding: the first 16 bytes,
+// hex-encoded, of the SHA-256 of the parts joined by NUL bytes. Callers pass
+// what identifies the problem (scanner, rule, path, package, ...) and never
+// what merely locates it (a line number), so the ID survives line moves.
+func Fingerprint(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(h[:16])
+}
+
+// Sort orders findings deterministically: by scanner, path, line, package,
+// rule and finally ID, so that reports of the same input are byte-identical.
+func Sort(fs []Finding) {
+	slices.SortFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(a.Scanner, b.Scanner),
+			cmp.Compare(a.Location.Path, b.Location.Path),
+			cmp.Compare(a.Location.Line, b.Location.Line),
+			cmp.Compare(pkgKey(a.Package), pkgKey(b.Package)),
+			cmp.Compare(a.RuleID, b.RuleID),
+			cmp.Compare(a.ID, b.ID),
+		)
+	})
+}
+
+func pkgKey(p *Package) string {
+	if p == nil {
+		return ""
+	}
+	return p.Ecosystem + "\x00" + p.Name + "\x00" + p.Version
+}
