@@ -1,0 +1,105 @@
+// Command secgate is a security gate for CI: it scans dependencies, decides
+// with OPA/Rego policies whether the findings pass, writes reports (table,
+// JSON, SARIF) and exits 0 (pass), 1 (the policy denied) or 2 (error).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, documented in docs/exit-codes.md and in `secgate --help`.
+const (
+	exitPass   = 0 // the gate passed (possibly with warnings)
+	exitDenied = 1 // the policy denied: an expected outcome, not an error
+	exitError  = 2 // secgate could not decide: bad input, broken policy, missing data
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// errDenied is returned by a command whose gate the policy denied.
+var errDenied = errors.New("policy denied")
+
+// run executes the command line and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	switch {
+	case err == nil:
+		return exitPass
+	case errors.Is(err, errDenied):
+		return exitDenied
+	default:
+		fmt.Fprintf(stderr, "secgate: error: %v\n", err)
+		return exitError
+	}
+}
+
+const exitCodeHelp = `Exit codes:
+  0  the gate passed (warnings may have been reported)
+  1  the policy denied: at least one deny rule fired
+  2  error: the gate could not decide (bad input, unreadable or malformed file,
+     missing vulnerability data, broken policy). A gate that could not decide
+     never passes.`
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "secgate",
+		Short: "A security gate for CI: scan, decide with OPA policies, report",
+		Long: `secgate scans a project's dependencies for known vulnerabilities (OSV),
+lets OPA/Rego policies decide whether the findings pass, fail or warn, and
+writes a report (table, JSON or SARIF) with an exit code for CI.
+
+` + exitCodeHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())
+	})
+	root.AddCommand(newScanCmd(stdout, stderr), newVersionCmd(stdout))
+	return root
+}
+
+func newVersionCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print secgate's version",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			_, err := fmt.Fprintf(stdout, "secgate %s\n", buildVersion())
+			return err
+		},
+	}
+}
+
+// buildVersion is the version set at link time, else the module version
+// recorded by `go install`, else "dev".
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/gate"
+	"github.com/secgate/secgate/report"
+)
+
+type scanFlags struct {
+	format        string
+	output        string
+	quiet         bool
+	offlineDB     string
+	osvAPI        string
+	failOn        string
+	noIgnore      bool
+	policyTimeout time.Duration
+}
+
+func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
+	var f scanFlags
+	cmd := &cobra.Command{
+		Use:   "scan [PATH]",
+		Short: "Scan PATH (default .) and decide whether it passes the policy",
+		Long: `Scan finds every lockfile and manifest under PATH that osv-scanner reads
+(go.mod, package-lock.json, requirements.txt, pom.xml, Cargo.lock,
+Gemfile.lock, ... and SBOMs), matches their packages against OSV advisories,
+and lets the policy decide. The report goes to stdout (or --output); a short
+summary goes to stderr.
+
+Advisories come from the OSV API, or with --offline-db DIR from a local copy
+of the OSV export laid out as DIR/<Ecosystem>/all.zip (for example
+DIR/Go/all.zip, DIR/npm/all.zip); offline mode makes no network call, and a
+missing ecosystem file is an error, never a pass.
+
+` + exitCodeHelp,
+		Example: `  secgate scan .
+  secgate scan --offline-db ~/osv --format sarif --output secgate.sarif .
+  SECGATE_OFFLINE_DB=~/osv secgate scan --fail-on critical services/api`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := "."
+			if len(args) == 1 {
+				path = args[0]
+			}
+			return runScan(cmd, path, f, stdout, stderr)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.format, "format", "f", "table", "report format: "+strings.Join(report.Formats, ", "))
+	fl.StringVarP(&f.output, "output", "o", "", "write the report to `FILE` instead of stdout")
+	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no summary or progress on stderr")
+	fl.StringVar(&f.offlineDB, "offline-db", os.Getenv("SECGATE_OFFLINE_DB"), "match offline against the OSV export in `DIR` (DIR/<Ecosystem>/all.zip); env SECGATE_OFFLINE_DB")
+	fl.StringVar(&f.osvAPI, "osv-api", envOr("SECGATE_OSV_API", ""), "base `URL` of the OSV API (default https://api.osv.dev); env SECGATE_OSV_API")
+	fl.StringVar(&f.failOn, "fail-on", "high", "lowest `severity` the default policy denies: critical, high, medium or low")
+	fl.BoolVar(&f.noIgnore, "no-ignore", false, "also scan files that .gitignore excludes")
+	fl.DurationVar(&f.policyTimeout, "policy-timeout", 30*time.Second, "bound on the policy evaluation")
+	return cmd
+}
+
+func envOr(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Writer) error {
+	failOn, err := findings.ParseSeverity(f.failOn)
+	if err != nil || failOn == findings.SeverityUnknown {
+		return fmt.Errorf("invalid --fail-on %q: want critical, high, medium or low", f.failOn)
+	}
+	out, err := report.New(f.format, report.Options{})
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("scan %s: %w", path, errors.Unwrap(err))
+	}
+
+	progress := newProgress(stderr, f.quiet)
+	doc, err := gate.Run(cmd.Context(), gate.Options{
+		Path:          path,
+		OfflineDB:     f.offlineDB,
+		OSVAPI:        f.osvAPI,
+		NoIgnore:      f.noIgnore,
+		FailOn:        failOn,
+		PolicyTimeout: f.policyTimeout,
+		Version:       buildVersion(),
+		Progress:      progress.report,
+	})
+	progress.done()
+	if err != nil {
+		return err
+	}
+
+	var buf bytes.Buffer
+	if err := out.Output(&buf, doc); err != nil {
+		return fmt.Errorf("write %s report: %w", f.format, err)
+	}
+	if f.output == "" {
+		if _, err := stdout.Write(buf.Bytes()); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+	} else if err := os.WriteFile(f.output, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if !f.quiet {
+		writeSummary(stderr, doc)
+	}
+	if doc.Decision.Result == findings.ResultFail {
+		return errDenied
+	}
+	return nil
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/secgate/secgate/findings"
+)
+
+// maxSummaryLines bounds the deny and warn messages the summary prints.
+const maxSummaryLines = 10
+
+// writeSummary prints what was scanned, the counts by severity, and the
+// decision with its reasons, for a human reading the CI log.
+func writeSummary(w io.Writer, doc *findings.Document) {
+	for _, s := range doc.Scans {
+		fmt.Fprintf(w, "secgate: %s scan of %s: %s\n", s.Scanner, s.Target, formatStats(s.Stats))
+	}
+	counts := map[findings.Severity]int{}
+	for _, f := range doc.Findings {
+		counts[f.Severity]++
+	}
+	parts := make([]string, 0, len(findings.Severities))
+	for _, s := range findings.Severities {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+	}
+	fmt.Fprintf(w, "secgate: %d findings: %s\n", len(doc.Findings), strings.Join(parts, ", "))
+
+	d := doc.Decision
+	verdict := "PASS"
+	if d.Result == findings.ResultFail {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(w, "secgate: decision: %s (%d denied, %d warnings)\n", verdict, len(d.Deny), len(d.Warn))
+	printResults(w, "deny", d.Deny)
+	printResults(w, "warn", d.Warn)
+}
+
+func printResults(w io.Writer, label string, rs []findings.PolicyResult) {
+	for i, r := range rs {
+		if i == maxSummaryLines {
+			fmt.Fprintf(w, "  ... and %d more %s results (see the report)\n", len(rs)-i, label)
+			return
+		}
+		fmt.Fprintf(w, "  %s: %s\n", label, r.Msg)
+	}
+}
+
+func formatStats(stats map[string]int) string {
+	keys := make([]string, 0, len(stats))
+	for k := range stats {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, stats[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// progress shows one line of progress on stderr when it is a terminal.
+type progress struct {
+	w      io.Writer
+	active bool
+	shown  bool
+}
+
+func newProgress(w io.Writer, quiet bool) *progress {
+	f, ok := w.(*os.File)
+	return &progress{w: w, active: !quiet && ok && isatty.IsTerminal(f.Fd())}
+}
+
+func (p *progress) report(msg string) {
+	if !p.active {
+		return
+	}
+	fmt.Fprintf(p.w, "\r\033[K%s", msg)
+	p.shown = true
+}
+
+func (p *progress) done() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

@@ -1,0 +1,108 @@
+// Package gate is secgate's one entry point: Run takes one Options value,
+// runs the scanners over the target, has the policy decide over the whole
+// findings document, and returns the decided document.
+//
+// A denied gate is not an error: Run returns the document with
+// Decision.Result "fail", and the caller turns that into exit code 1. Any
+// error means the gate could not decide (exit code 2); there is no partial
+// result to pass on.
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/policies"
+	"github.com/secgate/secgate/scanners"
+	"github.com/secgate/secgate/scanners/deps"
+	"github.com/secgate/secgate/scanners/osv"
+)
+
+// Options configure one run of the gate.
+type Options struct {
+	// Path is the directory (or lockfile) to scan.
+	Path string
+	// OfflineDB is a directory holding the OSV export as
+	// <Ecosystem>/all.zip. When empty, advisories come from the OSV API.
+	OfflineDB string
+	// OSVAPI is the OSV API base URL (osv.DefaultAPI when empty) and
+	// HTTPClient the client for it (http.DefaultClient when nil).
+	OSVAPI     string
+	HTTPClient *http.Client
+	// NoIgnore also scans files excluded by .gitignore.
+	NoIgnore bool
+	// FailOn is the lowest severity the default policy denies.
+	FailOn findings.Severity
+	// PolicyTimeout bounds the policy evaluation (30s when zero).
+	PolicyTimeout time.Duration
+	// Version is written into the document's tool field.
+	Version  string
+	Progress scanners.Progress
+}
+
+// Errors that Run wraps, for callers that want to tell causes apart. Every
+// one of them means exit code 2.
+var (
+	ErrOptions = errors.New("invalid options")
+	ErrScan    = errors.New("scan failed")
+	ErrPolicy  = policies.ErrPolicy
+)
+
+// Run scans, decides and returns the decided findings document.
+func Run(ctx context.Context, opts Options) (*findings.Document, error) {
+	if opts.Path == "" {
+		opts.Path = "."
+	}
+	if opts.FailOn == "" {
+		opts.FailOn = findings.SeverityHigh
+	}
+	if opts.FailOn == findings.SeverityUnknown {
+		return nil, fmt.Errorf("%w: --fail-on must be critical, high, medium or low", ErrOptions)
+	}
+	// Load the policy first: a broken policy fails fast, before a long scan.
+	engine, err := policies.New(ctx, policies.Options{
+		Data:    map[string]any{"secgate": map[string]any{"config": map[string]any{"fail_on": string(opts.FailOn)}}},
+		Timeout: opts.PolicyTimeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	var matcher osv.Matcher
+	if opts.OfflineDB != "" {
+		matcher = osv.NewOffline(opts.OfflineDB)
+	} else {
+		matcher = osv.NewOnline(osv.OnlineOptions{BaseURL: opts.OSVAPI, HTTPClient: opts.HTTPClient, UserAgent: "secgate/" + opts.Version})
+	}
+	all := []scanners.Scanner{
+		deps.New(deps.Options{Path: opts.Path, Matcher: matcher, NoIgnore: opts.NoIgnore, Progress: opts.Progress}),
+	}
+
+	doc := &findings.Document{
+		SchemaVersion: findings.SchemaVersion,
+		Tool:          findings.Tool{Name: "secgate", Version: opts.Version},
+		Scans:         []findings.Scan{},
+		Findings:      []findings.Finding{},
+	}
+	for _, s := range all {
+		res, err := s.Scan(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrScan, s.Name(), err)
+		}
+		doc.Scans = append(doc.Scans, res.Scan)
+		doc.Findings = append(doc.Findings, res.Findings...)
+	}
+	findings.Sort(doc.Findings)
+
+	opts.Progress.Report(fmt.Sprintf("deciding on %d findings", len(doc.Findings)))
+	decision, err := engine.Decide(ctx, doc)
+	if err != nil {
+		return nil, err
+	}
+	doc.Decision = decision
+	return doc, nil
+}

@@ -1,0 +1,272 @@
+package deps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	scalibr "github.com/google/osv-scalibr"
+	"github.com/google/osv-scalibr/extractor"
+	"github.com/google/osv-scalibr/extractor/filesystem"
+	scalibrfs "github.com/google/osv-scalibr/fs"
+	"github.com/google/osv-scalibr/plugin"
+	"github.com/google/osv-scanner/v2/pkg/osvscanner"
+
+	"github.com/secgate/secgate/scanners/deps/npmlock"
+)
+
+// osv-scalibr's own package-lock.json extractor, replaced by npmlock.
+const scalibrPackageLock = "javascript/packagelockjson"
+
+// osvScannerMu serializes calls into osv-scanner: its logger is a package
+// global (osvscanner.SetLogger), and each scan installs its own handler to
+// capture extraction errors.
+var osvScannerMu sync.Mutex
+
+// ErrExtract is wrapped by every error about a lockfile or manifest that
+// could not be read or parsed.
+var ErrExtract = errors.New("extract dependencies")
+
+// extraction is what the extractors found under one root.
+type extraction struct {
+	// packages hold locations relative to the root, slash-separated.
+	packages []*extractor.Package
+	// files is the number of distinct lockfiles and manifests read.
+	files int
+}
+
+// extract finds every lockfile and manifest that osv-scanner reads under
+// root (a directory, or a single lockfile) and returns their packages.
+//
+// osv-scanner's DoScan does the walk and the extraction with every extractor
+// of its lockfile, SBOM and directory presets, but no vulnerability matching
+// (secgate matches itself, see match.go). npm lockfiles are read by npmlock
+// in a second osv-scalibr walk with the same settings. Any extraction error
+// is returned: osv-scanner only logs them and carries on, which a gate must
+// not do.
+func extract(ctx context.Context, root string, noIgnore bool) (*extraction, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", root, err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, err
+	}
+	base := abs
+	if !fi.IsDir() {
+		base = filepath.Dir(abs)
+	}
+	var pkgs []*extractor.Package
+	if fi.IsDir() || !(npmlock.Extractor{}).FileRequired(simpleFile(abs)) {
+		found, err := osvScannerExtract(abs, fi.IsDir(), noIgnore)
+		if err != nil {
+			return nil, err
+		}
+		pkgs = append(pkgs, found...)
+	}
+	found, err := npmExtract(ctx, abs, fi.IsDir(), noIgnore)
+	if err != nil {
+		return nil, err
+	}
+	pkgs = append(pkgs, found...)
+
+	files := map[string]bool{}
+	for _, p := range pkgs {
+		rel, err := relativeTo(base, p.Location.PathOrEmpty())
+		if err != nil {
+			return nil, err
+		}
+		p.Location.Descriptor.File.Path = rel
+		files[rel] = true
+	}
+	return &extraction{packages: pkgs, files: len(files)}, nil
+}
+
+// relativeTo turns a path relative to the filesystem root ("/"), as
+// osv-scalibr reports them, into a slash path relative to base.
+func relativeTo(base, p string) (string, error) {
+	if !filepath.IsAbs(p) {
+		p = string(filepath.Separator) + p
+	}
+	rel, err := filepath.Rel(base, p)
+	if err != nil {
+		return "", fmt.Errorf("relative path of %s: %w", p, err)
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+func osvScannerExtract(abs string, isDir, noIgnore bool) ([]*extractor.Package, error) {
+	// An empty osv-scanner config overrides any osv-scanner.toml in the
+	// tree: its ignore entries would silently drop packages from the gate.
+	// secgate's waivers are the one, visible, way to accept a finding.
+	cfg, err := os.CreateTemp("", "secgate-osv-scanner-*.toml")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrExtract, err)
+	}
+	cfg.Close()
+	defer os.Remove(cfg.Name())
+
+	actions := osvscanner.ScannerActions{
+		Recursive:             true,
+		NoIgnore:              noIgnore,
+		ConfigOverridePath:    cfg.Name(),
+		ShowAllPackages:       true,
+		CompareOffline:        true, // no matching here: see match.go
+		PluginNetworkDisabled: true,
+		ExperimentalScannerActions: osvscanner.ExperimentalScannerActions{
+			TransitiveScanning: osvscanner.TransitiveScanningActions{Disabled: true},
+			PluginsDisabled:    []string{"vulnmatch/osvlocal", scalibrPackageLock},
+		},
+	}
+	if isDir {
+		actions.DirectoryPaths = []string{abs}
+	} else {
+		actions.LockfilePaths = []string{abs}
+	}
+
+	osvScannerMu.Lock()
+	logs := &logCapture{}
+	osvscanner.SetLogger(logs)
+	res, err := osvscanner.DoScan(actions)
+	osvscanner.SetLogger(discardHandler{})
+	osvScannerMu.Unlock()
+
+	if errs := logs.errors(abs); len(errs) > 0 {
+		return nil, fmt.Errorf("%w: %w", ErrExtract, errors.Join(errs...))
+	}
+	if err != nil && !errors.Is(err, osvscanner.ErrNoPackagesFound) && !errors.Is(err, osvscanner.ErrVulnerabilitiesFound) {
+		return nil, fmt.Errorf("%w: %s: %w", ErrExtract, abs, err)
+	}
+	var pkgs []*extractor.Package
+	for _, src := range res.Results {
+		for _, pv := range src.Packages {
+			if p := pv.Package.Inventory; p != nil && p.Location.Descriptor != nil && p.Location.Descriptor.File != nil {
+				pkgs = append(pkgs, p)
+			}
+		}
+	}
+	return pkgs, nil
+}
+
+func npmExtract(ctx context.Context, abs string, isDir, noIgnore bool) ([]*extractor.Package, error) {
+	cfg := &scalibr.ScanConfig{
+		Plugins:           []plugin.Plugin{npmlock.Extractor{}},
+		Capabilities:      &plugin.Capabilities{DirectFS: true, RunningSystem: true, Network: plugin.NetworkOffline, OS: plugin.OSAny},
+		ScanRoots:         scalibrfs.RealFSScanRoots("/"),
+		PathsToExtract:    []string{abs},
+		UseGitignore:      !noIgnore,
+		StoreAbsolutePath: false,
+		ExplicitPlugins:   true,
+	}
+	if !isDir {
+		cfg.ExtractorOverride = func(api filesystem.FileAPI) []filesystem.Extractor {
+			return []filesystem.Extractor{npmlock.Extractor{}}
+		}
+	}
+	osvScannerMu.Lock() // osv-scalibr logs through the same global logger
+	osvscanner.SetLogger(discardHandler{})
+	sr := scalibr.New().Scan(ctx, cfg)
+	osvScannerMu.Unlock()
+
+	if sr.Status.Status == plugin.ScanStatusFailed {
+		return nil, fmt.Errorf("%w: %s", ErrExtract, sr.Status.FailureReason)
+	}
+	var errs []error
+	for _, ps := range sr.PluginStatus {
+		for _, fe := range ps.Status.FileErrors {
+			rel, _ := relativeTo(baseDir(abs, isDir), fe.FilePath)
+			errs = append(errs, fmt.Errorf("%s: %s", rel, fe.ErrorMessage))
+		}
+		if len(ps.Status.FileErrors) == 0 && ps.Status.Status == plugin.ScanStatusFailed {
+			errs = append(errs, errors.New(ps.Status.FailureReason))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%w: %w", ErrExtract, errors.Join(errs...))
+	}
+	return sr.Inventory.Packages, nil
+}
+
+func baseDir(abs string, isDir bool) string {
+	if isDir {
+		return abs
+	}
+	return filepath.Dir(abs)
+}
+
+// extractionError matches osv-scanner's log line for a file it could not
+// extract: "Error during extraction: (extracting as <plugin>) <path>: <msg>"
+// (several files are put on separate tab-indented lines).
+var extractionError = regexp.MustCompile(`^Error during extraction: \(extracting as ([^)]+)\) ?`)
+
+// logCapture is a slog.Handler that keeps osv-scanner's error records, which
+// are the only report of a lockfile that failed to parse.
+type logCapture struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (*logCapture) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelError }
+
+func (c *logCapture) Handle(_ context.Context, r slog.Record) error {
+	if r.Level < slog.LevelError {
+		return nil
+	}
+	c.mu.Lock()
+	c.msgs = append(c.msgs, r.Message)
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *logCapture) WithAttrs([]slog.Attr) slog.Handler { return c }
+func (c *logCapture) WithGroup(string) slog.Handler      { return c }
+
+// errors turns the captured records into errors, with file paths made
+// relative to the scanned directory.
+func (c *logCapture) errors(abs string) []error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	prefix := strings.TrimPrefix(abs, string(filepath.Separator)) + string(filepath.Separator)
+	var errs []error
+	for _, m := range c.msgs {
+		plugin := ""
+		if sm := extractionError.FindStringSubmatch(m); sm != nil {
+			plugin = sm[1]
+			m = m[len(sm[0]):]
+		}
+		for _, line := range strings.Split(m, "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" {
+				continue
+			}
+			line = strings.ReplaceAll(line, prefix, "")
+			if plugin != "" {
+				line += " (" + plugin + ")"
+			}
+			errs = append(errs, errors.New(line))
+		}
+	}
+	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+	return errs
+}
+
+type discardHandler struct{}
+
+func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
+func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
+func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
+func (d discardHandler) WithGroup(string) slog.Handler           { return d }
+
+// simpleFile is the little of filesystem.FileAPI that FileRequired needs.
+type simpleFile string
+
+func (f simpleFile) Path() string               { return string(f) }
+func (f simpleFile) Stat() (os.FileInfo, error) { return os.Stat(string(f)) }

@@ -1,0 +1,239 @@
+package npmlock
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/osv-scalibr/extractor"
+	"github.com/google/osv-scalibr/extractor/filesystem"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagelockjson"
+	"github.com/google/osv-scalibr/extractor/filesystem/osv"
+	scalibrfs "github.com/google/osv-scalibr/fs"
+
+	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
+)
+
+const v3 = `{
+  "name": "app",
+  "version": "1.0.0",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": {
+      "name": "app",
+      "dependencies": {"lodash": "^4.17.20"}
+    },
+    "node_modules/lodash": {
+      "version": "4.17.20",
+      "resolved": "https://registry.npmjs.org/lodash/-/lodash-4.17.20.tgz"
+    },
+    "node_modules/@babel/core": {
+      "version": "7.0.0",
+      "dev": true
+    },
+    "node_modules/a/node_modules/lodash": {
+      "version": "4.17.21"
+    },
+    "node_modules/b/node_modules/lodash": {
+      "version": "4.17.21",
+      "optional": true
+    },
+    "node_modules/string-width-cjs": {
+      "name": "string-width",
+      "version": "4.2.3"
+    },
+    "node_modules/from-git": {
+      "version": "1.0.0",
+      "resolved": "git+ssh://git@github.com/org/from-git.git#0123456789abcdef0123456789abcdef01234567"
+    },
+    "node_modules/esc\"aped": {
+      "version": "1.0.0"
+    }
+  }
+}
+`
+
+const v1 = `{
+  "name": "app",
+  "lockfileVersion": 1,
+  "dependencies": {
+    "minimist": {
+      "version": "1.2.0",
+      "dev": true
+    },
+    "mkdirp": {
+      "version": "0.5.1",
+      "requires": {"minimist": "0.0.8"},
+      "dependencies": {
+        "minimist": {
+          "version": "0.0.8"
+        }
+      }
+    },
+    "sw": {
+      "version": "npm:string-width@4.2.3"
+    },
+    "local": {
+      "version": "file:../local"
+    }
+  }
+}
+`
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []Package
+	}{
+		{"v3", v3, []Package{
+			{Name: "@babel/core", Version: "7.0.0", DepGroups: []string{"dev"}, Line: 15},
+			{Name: "esc\"aped", Version: "1.0.0", Line: 34},
+			{Name: "from-git", Version: "1.0.0", Commit: "0123456789abcdef0123456789abcdef01234567", Line: 30},
+			{Name: "lodash", Version: "4.17.20", Line: 11},
+			{Name: "lodash", Version: "4.17.21", Line: 19},
+			{Name: "string-width", Version: "4.2.3", Line: 26},
+		}},
+		{"v1", v1, []Package{
+			{Name: "local", Version: "", Line: 21},
+			{Name: "minimist", Version: "0.0.8", Line: 13},
+			{Name: "minimist", Version: "1.2.0", DepGroups: []string{"dev"}, Line: 5},
+			{Name: "mkdirp", Version: "0.5.1", Line: 9},
+			{Name: "string-width", Version: "4.2.3", Line: 18},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Parse([]byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("Parse:\n got %v\nwant %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, in := range []string{"", "{", "null", `{"packages": {"node_modules/a": {"version": 1}}}`, "{ bad json"} {
+		if _, err := Parse([]byte(in)); err == nil {
+			t.Errorf("Parse(%q): no error", in)
+		}
+	}
+}
+
+// TestSameAsScalibr checks that npmlock returns what osv-scalibr's own
+// extractor returns (names, versions, commits, groups and lines), so that
+// replacing it changes speed only.
+func TestSameAsScalibr(t *testing.T) {
+	for name, content := range map[string]string{"v3": v3, "v1": v1, "generated": string(Generate(300))} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "package-lock.json"), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			theirs, err := packagelockjson.New(&cpb.PluginConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := describe(t, Extractor{}, dir), describe(t, theirs, dir)
+			if !slices.Equal(slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want))) {
+				t.Fatalf("npmlock differs from osv-scalibr:\n got %v\nwant %v", got, want)
+			}
+			for k, line := range got {
+				// A package installed in several places is reported once:
+				// osv-scalibr keeps the line of whichever occurrence its map
+				// iteration saw last, npmlock the first one in the file.
+				if line != want[k] && line > want[k] {
+					t.Errorf("%s: line %d, osv-scalibr says %d", k, line, want[k])
+				}
+			}
+		})
+	}
+}
+
+// describe maps each package's description to its line.
+func describe(t *testing.T, e filesystem.Extractor, dir string) map[string]int {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "package-lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	inv, err := e.Extract(context.Background(), &filesystem.ScanInput{
+		FS: scalibrfs.DirFS(dir), Path: "package-lock.json", Root: dir, Reader: f,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, p := range inv.Packages {
+		out[describePackage(p)] = p.Location.Descriptor.File.LineNumber
+	}
+	return out
+}
+
+func describePackage(p *extractor.Package) string {
+	commit := ""
+	if p.SourceCode != nil {
+		commit = p.SourceCode.Commit
+	}
+	groups := p.Metadata.(*osv.DepGroupMetadata).DepGroupVals
+	return fmt.Sprintf("%s@%s commit=%s groups=%v purl=%s", p.Name, p.Version, commit, groups, p.PURL())
+}
+
+func TestFileRequired(t *testing.T) {
+	for path, want := range map[string]bool{
+		"package-lock.json":                  true,
+		"a/b/npm-shrinkwrap.json":            true,
+		"node_modules/x/package-lock.json":   false,
+		"a/node_modules/.package-lock.json":  false,
+		"package.json":                       false,
+		"a/package-lock.json.bak":            false,
+		"node_modules_not/package-lock.json": true,
+	} {
+		if got := (Extractor{}).FileRequired(simpleAPI(path)); got != want {
+			t.Errorf("FileRequired(%q) = %v, want %v", path, got, want)
+		}
+	}
+}
+
+type simpleAPI string
+
+func (s simpleAPI) Path() string               { return string(s) }
+func (s simpleAPI) Stat() (os.FileInfo, error) { return nil, os.ErrNotExist }
+
+// Generate writes a lockfile v3 with n packages, a third of them nested.
+func Generate(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("{\n  \"name\": \"big\",\n  \"version\": \"1.0.0\",\n  \"lockfileVersion\": 3,\n  \"requires\": true,\n  \"packages\": {\n    \"\": {\n      \"name\": \"big\"\n    }")
+	for i := range n {
+		key := fmt.Sprintf("node_modules/pkg-%d", i)
+		if i%3 == 2 {
+			key = fmt.Sprintf("node_modules/pkg-%d/node_modules/@scope/dep-%d", i-1, i)
+		}
+		fmt.Fprintf(&b, ",\n    %q: {\n      \"version\": \"%d.%d.%d\",\n      \"resolved\": \"https://registry.npmjs.org/%s/-/x-%d.tgz\",\n      \"integrity\": \"sha512-%s\",\n      \"dev\": %v,\n      \"dependencies\": {\n        \"pkg-%d\": \"^1.0.0\"\n      }\n    }",
+			key, i%7, i%13, i%5, strings.TrimPrefix(key, "node_modules/"), i, strings.Repeat("A", 86), i%4 == 0, (i+1)%n)
+	}
+	b.WriteString("\n  }\n}\n")
+	return b.Bytes()
+}
+
+func BenchmarkParse100k(b *testing.B) {
+	data := Generate(100_000)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

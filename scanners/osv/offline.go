@@ -1,0 +1,243 @@
+package osv
+
+import (
+	"archive/zip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/google/osv-scalibr/enricher/vulnmatch/osvlocal"
+	"github.com/google/osv-scalibr/extractor"
+	"github.com/google/osv-scalibr/semantic"
+	"github.com/ossf/osv-schema/bindings/go/osvschema"
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// Offline matches packages against a local copy of the OSV export, laid out
+// as DIR/<Ecosystem>/all.zip (the layout of
+// https://osv-vulnerabilities.storage.googleapis.com). It makes no network
+// call.
+//
+// It reads each needed zip once, decodes just enough of every record to see
+// which packages it names, fully decodes only the records naming a scanned
+// package, and indexes them by package, so that matching is linear in the
+// number of packages. (osv-scalibr's osvlocal decodes every record and then
+// compares every package with every loaded record.) The version check itself
+// is osv-scalibr's, so results are the same as osv-scanner's.
+type Offline struct {
+	Dir string
+}
+
+// NewOffline returns a matcher over the database in dir.
+func NewOffline(dir string) *Offline { return &Offline{Dir: dir} }
+
+// Ecosystems returns the base ecosystems of pkgs that need a database,
+// sorted.
+func Ecosystems(pkgs []*extractor.Package) []string {
+	var ecos []string
+	for _, p := range pkgs {
+		if Matchable(p) {
+			ecos = append(ecos, baseEcosystem(Ecosystem(p)))
+		}
+	}
+	slices.Sort(ecos)
+	return slices.Compact(ecos)
+}
+
+// Check returns ErrMissingDB, naming every missing ecosystem file, unless the
+// database holds the export of each ecosystem of pkgs.
+func (o *Offline) Check(pkgs []*extractor.Package) error {
+	var missing []string
+	for _, eco := range Ecosystems(pkgs) {
+		p := zipPath(o.Dir, eco)
+		if fi, err := os.Stat(p); err != nil || fi.IsDir() {
+			missing = append(missing, fmt.Sprintf("%s (looked for %s)", eco, p))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: no advisories for ecosystem %s", ErrMissingDB, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Match implements Matcher.
+func (o *Offline) Match(ctx context.Context, pkgs []*extractor.Package) ([][]*osvschema.Vulnerability, error) {
+	if err := o.Check(pkgs); err != nil {
+		return nil, err
+	}
+	for _, p := range pkgs {
+		if err := checkVersion(p); err != nil {
+			return nil, err
+		}
+	}
+	wanted := map[string]bool{}
+	for _, p := range pkgs {
+		if Matchable(p) {
+			for _, k := range lookupKeys(p) {
+				wanted[k] = true
+			}
+		}
+	}
+	index := map[string][]*osvschema.Vulnerability{}
+	for _, eco := range Ecosystems(pkgs) {
+		if err := o.load(ctx, eco, wanted, index); err != nil {
+			return nil, err
+		}
+	}
+	out := make([][]*osvschema.Vulnerability, len(pkgs))
+	for i, p := range pkgs {
+		if !Matchable(p) {
+			continue
+		}
+		var candidates []*osvschema.Vulnerability
+		for _, k := range lookupKeys(p) {
+			candidates = append(candidates, index[k]...)
+		}
+		if len(candidates) == 0 {
+			continue
+		}
+		vulns, err := affecting(candidates, p)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = vulns
+	}
+	return out, nil
+}
+
+// checkVersion rejects a version that the ecosystem's version scheme cannot
+// parse: it could not be compared with any range, and osv-scalibr would
+// panic on it.
+func checkVersion(p *extractor.Package) error {
+	if !Matchable(p) {
+		return nil
+	}
+	if _, err := semantic.Parse(p.Version, Ecosystem(p)); err != nil {
+		return fmt.Errorf("%w: %s@%s (%s) in %s: %w", ErrDB, p.Name, p.Version, Ecosystem(p), p.Location.PathOrEmpty(), err)
+	}
+	return nil
+}
+
+// affecting runs osv-scalibr's exact affected-version check. It panics on
+// versions in advisories that it cannot parse; that is turned into an error.
+func affecting(candidates []*osvschema.Vulnerability, p *extractor.Package) (vulns []*osvschema.Vulnerability, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ids := make([]string, len(candidates))
+			for i, c := range candidates {
+				ids[i] = c.GetId()
+			}
+			err = fmt.Errorf("%w: compare %s@%s with %s: %v", ErrDB, p.Name, p.Version, strings.Join(ids, ", "), r)
+		}
+	}()
+	return osvlocal.VulnerabilitiesAffectingPackage(candidates, p), nil
+}
+
+// recordHead is the part of an OSV record needed to decide whether to decode
+// the rest.
+type recordHead struct {
+	ID       string `json:"id"`
+	Affected []struct {
+		Package struct {
+			Ecosystem string `json:"ecosystem"`
+			Name      string `json:"name"`
+		} `json:"package"`
+	} `json:"affected"`
+}
+
+var unmarshalOSV = protojson.UnmarshalOptions{DiscardUnknown: true}
+
+// load reads DIR/<eco>/all.zip and adds to index every record that names a
+// wanted package. Any unreadable entry is an error: a gate must not decide
+// on a partly read database.
+func (o *Offline) load(ctx context.Context, eco string, wanted map[string]bool, index map[string][]*osvschema.Vulnerability) error {
+	p := zipPath(o.Dir, eco)
+	zr, err := zip.OpenReader(p)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrDB, p, err)
+	}
+	defer zr.Close()
+
+	type hit struct {
+		keys []string
+		vuln *osvschema.Vulnerability
+	}
+	hits := make([]hit, len(zr.File))
+	g, ctx := errgroup.WithContext(ctx)
+	workers := runtime.GOMAXPROCS(0)
+	var next atomic.Int64
+	for range workers {
+		g.Go(func() error {
+			for {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				n := int(next.Add(1) - 1)
+				if n >= len(zr.File) {
+					return nil
+				}
+				f := zr.File[n]
+				if f.FileInfo().IsDir() || !strings.HasSuffix(f.Name, ".json") {
+					continue
+				}
+				keys, v, err := readRecord(f, wanted)
+				if err != nil {
+					return fmt.Errorf("%w: %s: entry %s: %w", ErrDB, p, f.Name, err)
+				}
+				hits[n] = hit{keys, v}
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	// Zip order is the export's order; the index keeps it, so matching
+	// output does not depend on goroutine scheduling.
+	for _, h := range hits {
+		for _, k := range h.keys {
+			index[k] = append(index[k], h.vuln)
+		}
+	}
+	return nil
+}
+
+func readRecord(f *zip.File, wanted map[string]bool) ([]string, *osvschema.Vulnerability, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	var head recordHead
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, nil, err
+	}
+	if head.ID == "" {
+		return nil, nil, fmt.Errorf("not an OSV record: no id")
+	}
+	var keys []string
+	for _, a := range head.Affected {
+		k := indexKey(baseEcosystem(a.Package.Ecosystem), a.Package.Name)
+		if wanted[k] && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil, nil
+	}
+	v := &osvschema.Vulnerability{}
+	if err := unmarshalOSV.Unmarshal(data, v); err != nil {
+		return nil, nil, err
+	}
+	return keys, v, nil
+}
