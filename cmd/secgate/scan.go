@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -80,12 +81,20 @@ func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Wri
 	if err != nil || failOn == findings.SeverityUnknown {
 		return fmt.Errorf("invalid --fail-on %q: want critical, high, medium or low", f.failOn)
 	}
-	out, err := report.New(f.format, report.Options{})
-	if err != nil {
-		return err
-	}
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("scan %s: %w", path, errors.Unwrap(err))
+	}
+	ropts := report.Options{
+		PathPrefix: sarifPrefix(path),
+		Warn:       func(msg string) { fmt.Fprintf(stderr, "secgate: warning: %s\n", msg) },
+	}
+	if f.output == "" && report.IsTerminal(stdout) {
+		ropts.Color = os.Getenv("NO_COLOR") == ""
+		ropts.Width = terminalWidth(stdout)
+	}
+	out, err := report.New(f.format, ropts)
+	if err != nil {
+		return err
 	}
 
 	progress := newProgress(stderr, f.quiet)
@@ -122,4 +131,26 @@ func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Wri
 		return errDenied
 	}
 	return nil
+}
+
+// sarifPrefix is the scanned directory relative to the working directory,
+// which CI runs from the repository root: SARIF locations must be relative
+// to that root, while findings are relative to the scanned directory.
+func sarifPrefix(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+		abs = filepath.Dir(abs)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	rel, err := filepath.Rel(wd, abs)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return ""
+	}
+	return filepath.ToSlash(rel)
 }

@@ -1,0 +1,212 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/secgate/secgate/findings"
+)
+
+// update rewrites the golden files: go test ./report -update
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// sampleDocument is the hand-built document behind the golden files. It
+// covers a vulnerability with CVSS, aliases and fixed versions (denied, and
+// sharing its advisory with a second finding without CVSS), a vulnerability
+// without fix and of unknown severity and without a line (warn), an allowed
+// one, a secret without package, and policy results: one about a finding,
+// two about the whole document.
+func sampleDocument() *findings.Document {
+	text := findings.Finding{
+		ID:       findings.Fingerprint("deps", "GO-2021-0113", "go.mod", "Go", "golang.org/x/text", "0.3.5"),
+		Kind:     findings.KindVulnerability,
+		Scanner:  findings.ScannerDeps,
+		RuleID:   "GO-2021-0113",
+		Title:    "Out-of-bounds read in golang.org/x/text/language",
+		Severity: findings.SeverityHigh,
+		CVSS:     &findings.CVSS{Score: 7.5, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"},
+		Location: findings.Location{Path: "go.mod", Line: 12},
+		Package:  &findings.Package{Name: "golang.org/x/text", Version: "0.3.5", Ecosystem: "Go", PURL: "pkg:golang/golang.org/x/text@0.3.5"},
+		Vulnerability: &findings.Vulnerability{
+			ID:            "GO-2021-0113",
+			Aliases:       []string{"GHSA-ppp9-7jff-5vj2", "CVE-2021-38561"},
+			Summary:       "Out-of-bounds read in golang.org/x/text/language",
+			Details:       "Due to improper index calculation, an incorrectly formatted language tag can cause Parse to panic via an out of bounds read.\n\nIf Parse is used to process untrusted user inputs, this may be used as a vector for a denial of service attack.",
+			FixedVersions: []string{"0.3.7"},
+			References:    []string{"https://go.dev/cl/340830", "https://github.com/golang/text/commit/383b2e75a7a4198c42f8f87833eefb772868a56f"},
+			Published:     "2021-10-06T17:51:21Z",
+		},
+		Decision: findings.DecisionDeny,
+	}
+	// The same advisory in a second module, without a CVSS score: the rule's
+	// security-severity is the highest of 7.5 and 8.0 (high).
+	tools := text
+	tools.ID = findings.Fingerprint("deps", "GO-2021-0113", "tools/go.mod", "Go", "golang.org/x/text", "0.3.6")
+	tools.CVSS = nil
+	tools.Location = findings.Location{Path: "tools/go.mod", Line: 7}
+	tools.Package = &findings.Package{Name: "golang.org/x/text", Version: "0.3.6", Ecosystem: "Go"}
+
+	leftpad := findings.Finding{
+		ID:       findings.Fingerprint("deps", "GHSA-0000-0000-0001", "web/package-lock.json", "npm", "left-pad", "1.0.0"),
+		Kind:     findings.KindVulnerability,
+		Scanner:  findings.ScannerDeps,
+		RuleID:   "GHSA-0000-0000-0001",
+		Title:    "left-pad pads with the wrong character",
+		Severity: findings.SeverityUnknown,
+		Location: findings.Location{Path: "web/package-lock.json"},
+		Package:  &findings.Package{Name: "left-pad", Version: "1.0.0", Ecosystem: "npm"},
+		Vulnerability: &findings.Vulnerability{
+			ID:      "GHSA-0000-0000-0001",
+			Summary: "left-pad pads with the wrong character",
+		},
+		Decision: findings.DecisionWarn,
+	}
+	requests := findings.Finding{
+		ID:       findings.Fingerprint("deps", "GHSA-j8r2-6x86-q33q", "requirements.txt", "PyPI", "requests", "2.25.0"),
+		Kind:     findings.KindVulnerability,
+		Scanner:  findings.ScannerDeps,
+		RuleID:   "GHSA-j8r2-6x86-q33q",
+		Title:    "Unintended leak of Proxy-Authorization header in requests",
+		Severity: findings.SeverityMedium,
+		Location: findings.Location{Path: "requirements.txt", Line: 3},
+		Package:  &findings.Package{Name: "requests", Version: "2.25.0", Ecosystem: "PyPI"},
+		Vulnerability: &findings.Vulnerability{
+			ID:            "GHSA-j8r2-6x86-q33q",
+			Aliases:       []string{"CVE-2023-32681", "PYSEC-2023-74"},
+			Summary:       "Unintended leak of Proxy-Authorization header in requests",
+			FixedVersions: []string{"2.31.0"},
+			References:    []string{"https://github.com/psf/requests/security/advisories/GHSA-j8r2-6x86-q33q"},
+		},
+		Decision: findings.DecisionAllow,
+	}
+	secret := findings.Finding{
+		ID:       findings.Fingerprint("secrets", "aws-access-key-id", "config/prod.env", "AKIA...MPLE"),
+		Kind:     findings.KindSecret,
+		Scanner:  findings.ScannerSecrets,
+		RuleID:   "aws-access-key-id",
+		Title:    "AWS access key ID",
+		Severity: findings.SeverityCritical,
+		Location: findings.Location{Path: "config/prod.env", Line: 4},
+		Decision: findings.DecisionDeny,
+	}
+	fs := []findings.Finding{text, tools, leftpad, requests, secret}
+	findings.Sort(fs)
+	return &findings.Document{
+		SchemaVersion: findings.SchemaVersion,
+		Tool:          findings.Tool{Name: "secgate", Version: "0.1.0-test"},
+		Scans: []findings.Scan{
+			{Scanner: findings.ScannerDeps, Target: ".", Stats: map[string]int{"packages": 42, "files": 4}},
+			{Scanner: findings.ScannerSecrets, Target: ".", Stats: map[string]int{"files": 120}},
+		},
+		Findings: fs,
+		Decision: &findings.Decision{
+			Result: findings.ResultFail,
+			Deny: []findings.PolicyResult{
+				{Msg: "GO-2021-0113 (high) in golang.org/x/text@0.3.5 has a fix: upgrade to 0.3.7", ID: text.ID, Policy: "secgate.vulnerabilities"},
+				{Msg: "GO-2021-0113 (high) in golang.org/x/text@0.3.6 has a fix: upgrade to 0.3.7", ID: tools.ID, Policy: "secgate.vulnerabilities"},
+				{Msg: "secret found: AWS access key ID", ID: secret.ID, Policy: "secgate.secrets"},
+				{Msg: "3 findings are denied; at most 0 are allowed", Policy: "secgate.limits"},
+			},
+			Warn: []findings.PolicyResult{
+				{Msg: "GHSA-0000-0000-0001 in left-pad@1.0.0 has no fix", ID: leftpad.ID, Policy: "secgate.vulnerabilities"},
+				{Msg: "1 finding has an unknown severity", Policy: "secgate.limits"},
+			},
+		},
+	}
+}
+
+// shuffled returns a copy of doc with its findings, scans and policy results
+// in a random (seeded) order.
+func shuffled(doc *findings.Document, seed uint64) *findings.Document {
+	r := rand.New(rand.NewPCG(seed, seed))
+	out := *doc
+	out.Findings = append([]findings.Finding(nil), doc.Findings...)
+	r.Shuffle(len(out.Findings), func(i, j int) { out.Findings[i], out.Findings[j] = out.Findings[j], out.Findings[i] })
+	out.Scans = append([]findings.Scan(nil), doc.Scans...)
+	r.Shuffle(len(out.Scans), func(i, j int) { out.Scans[i], out.Scans[j] = out.Scans[j], out.Scans[i] })
+	if doc.Decision != nil {
+		d := *doc.Decision
+		d.Deny = append([]findings.PolicyResult(nil), d.Deny...)
+		r.Shuffle(len(d.Deny), func(i, j int) { d.Deny[i], d.Deny[j] = d.Deny[j], d.Deny[i] })
+		d.Warn = append([]findings.PolicyResult(nil), d.Warn...)
+		r.Shuffle(len(d.Warn), func(i, j int) { d.Warn[i], d.Warn[j] = d.Warn[j], d.Warn[i] })
+		out.Decision = &d
+	}
+	return &out
+}
+
+// render writes doc in format with opts.
+func render(t testing.TB, format string, opts Options, doc *findings.Document) []byte {
+	t.Helper()
+	o, err := New(format, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := o.Output(&buf, doc); err != nil {
+		t.Fatalf("%s: %v", format, err)
+	}
+	return buf.Bytes()
+}
+
+// checkGolden compares got with testdata/name byte for byte, or rewrites the
+// file with -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run: go test ./report -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the output; if the change is intended, run: go test ./report -update\n--- got ---\n%s", path, got)
+	}
+}
+
+// compileSchema compiles the JSON Schema in data (any draft the library
+// knows), with format assertions on.
+func compileSchema(t testing.TB, name string, data []byte) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	url := "file:///schemas/" + name
+	if err := c.AddResource(url, doc); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	sch, err := c.Compile(url)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return sch
+}
+
+// validate checks the JSON instance against sch.
+func validate(t testing.TB, sch *jsonschema.Schema, instance []byte) {
+	t.Helper()
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(instance))
+	if err != nil {
+		t.Fatalf("output is not JSON: %v", err)
+	}
+	if err := sch.Validate(v); err != nil {
+		t.Errorf("output does not validate: %v", err)
+	}
+}

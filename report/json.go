@@ -1,0 +1,71 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"io"
+	"slices"
+
+	"github.com/secgate/secgate/findings"
+)
+
+// jsonOutputter writes the findings document itself (see findings/schema.json
+// and docs/findings.md), indented with two spaces and ending in a newline.
+//
+// The document is normalized on the way out, never in place: findings are
+// sorted (see sortedFindings), scans by scanner and target, policy results
+// by finding ID, policy and message, and every list the schema declares is
+// written as [] rather than null. HTML characters are not escaped, so that
+// advisory texts stay readable.
+type jsonOutputter struct {
+	opts Options
+}
+
+func (o *jsonOutputter) Output(w io.Writer, doc *findings.Document) error {
+	if doc == nil {
+		return errNilDocument
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(normalizeDocument(doc)); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// normalizeDocument returns a sorted copy of doc with non-nil lists. It
+// shares no slice or pointer with doc that it changes.
+func normalizeDocument(doc *findings.Document) *findings.Document {
+	out := *doc
+
+	out.Scans = nonNil(slices.Clone(doc.Scans))
+	slices.SortStableFunc(out.Scans, func(a, b findings.Scan) int {
+		if c := cmp.Or(cmp.Compare(a.Scanner, b.Scanner), cmp.Compare(a.Target, b.Target)); c != 0 {
+			return c
+		}
+		return compareJSON(a, b)
+	})
+
+	out.Findings = nonNil(sortedFindings(doc.Findings))
+	for i := range out.Findings {
+		if v := out.Findings[i].Vulnerability; v != nil {
+			nv := *v
+			nv.Aliases = nonNil(nv.Aliases)
+			nv.FixedVersions = nonNil(nv.FixedVersions)
+			nv.References = nonNil(nv.References)
+			out.Findings[i].Vulnerability = &nv
+		}
+	}
+
+	if doc.Decision != nil {
+		d := *doc.Decision
+		d.Deny = sortedPolicyResults(d.Deny)
+		d.Warn = sortedPolicyResults(d.Warn)
+		out.Decision = &d
+	}
+	return &out
+}

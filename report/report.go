@@ -1,0 +1,283 @@
+// Package report writes a decided findings document (package findings) in
+// one of several output formats: a terminal table for humans, the JSON
+// findings document for machines, and SARIF 2.1.0 for GitHub code scanning
+// and other SARIF consumers.
+//
+// Each format is an Outputter in its own file (table.go, json.go, sarif.go);
+// New is the factory the CLI calls with the name the user gave.
+//
+// Every format is deterministic: the same document gives byte-identical
+// output, whatever the order of its findings, scans and policy results.
+// Outputs sort what they print, never iterate a map unsorted, and contain no
+// timestamps or machine-specific paths. No Outputter modifies the document
+// it is given.
+package report
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/secgate/secgate/findings"
+)
+
+// Outputter writes a findings document in one format.
+type Outputter interface {
+	// Output writes doc to w. doc is read only; it is not modified.
+	Output(w io.Writer, doc *findings.Document) error
+}
+
+// The output format names accepted by New.
+const (
+	FormatTable = "table"
+	FormatJSON  = "json"
+	FormatSARIF = "sarif"
+)
+
+// Formats lists the valid format names, in the order to show them in help.
+var Formats = []string{FormatTable, FormatJSON, FormatSARIF}
+
+// Options tunes the outputs. The zero value gives the plain, deterministic
+// output suited to CI logs and files.
+type Options struct {
+	// Width is the terminal width the table must fit in; columns are
+	// shortened (with an ellipsis) to fit. 0 means no limit: set it only
+	// when writing to a terminal, so that logs and files are never cut.
+	Width int
+
+	// Color enables ANSI colors in the table. It is never turned on
+	// implicitly: the CLI decides, e.g. with IsTerminal and NO_COLOR.
+	Color bool
+
+	// Warn receives warnings about the output that the user should see,
+	// such as SARIF results dropped to respect GitHub's limits. May be nil.
+	Warn func(msg string)
+
+	// MaxResults caps the number of SARIF results. 0 means
+	// DefaultMaxSARIFResults (GitHub's limit); a negative value means no cap.
+	MaxResults int
+
+	// PathPrefix, when set, is joined in front of the finding paths in
+	// SARIF locations. Finding paths are relative to the scanned root;
+	// GitHub resolves SARIF paths against the repository root, so when the
+	// scan target is a subdirectory (secgate scan services/api) the CLI
+	// passes that subdirectory, slash-separated and relative to the
+	// repository root. Fingerprints do not change.
+	PathPrefix string
+
+	// PolicyLocation is the artifact that SARIF results about the document
+	// as a whole (policy results without a finding ID) point at: a
+	// slash-separated path relative to the repository root, typically the
+	// secgate configuration file. Empty means DefaultPolicyLocation.
+	PolicyLocation string
+}
+
+func (o Options) warn(format string, args ...any) {
+	if o.Warn != nil {
+		o.Warn(fmt.Sprintf(format, args...))
+	}
+}
+
+// New returns the Outputter for format, one of Formats (case-insensitive).
+func New(format string, opts Options) (Outputter, error) {
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case FormatTable:
+		return &tableOutputter{opts: opts}, nil
+	case FormatJSON:
+		return &jsonOutputter{opts: opts}, nil
+	case FormatSARIF:
+		return &sarifOutputter{opts: opts}, nil
+	}
+	return nil, fmt.Errorf("unknown output format %q (valid formats: %s)", format, strings.Join(Formats, ", "))
+}
+
+// IsTerminal reports whether w is a terminal (including a Cygwin/MSYS
+// terminal). The CLI uses it to decide on Options.Color and Options.Width.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fd := f.Fd()
+	return isatty.IsTerminal(fd) || isatty.IsCygwinTerminal(fd)
+}
+
+var errNilDocument = errors.New("report: nil findings document")
+
+// sortedFindings returns a sorted copy of fs. The order is the one of
+// findings.Sort (scanner, path, line, package, rule, ID) with further
+// tie-breakers, ending with the finding's JSON encoding, so that the order is
+// total and does not depend on the input order.
+func sortedFindings(fs []findings.Finding) []findings.Finding {
+	out := slices.Clone(fs)
+	slices.SortStableFunc(out, compareFindings)
+	return out
+}
+
+func compareFindings(a, b findings.Finding) int {
+	if c := cmp.Or(
+		cmp.Compare(a.Scanner, b.Scanner),
+		cmp.Compare(a.Location.Path, b.Location.Path),
+		cmp.Compare(a.Location.Line, b.Location.Line),
+		cmp.Compare(pkgKey(a.Package), pkgKey(b.Package)),
+		cmp.Compare(a.RuleID, b.RuleID),
+		cmp.Compare(a.ID, b.ID),
+		cmp.Compare(decisionRank(a.Decision), decisionRank(b.Decision)),
+		cmp.Compare(b.Severity.Rank(), a.Severity.Rank()),
+		cmp.Compare(a.Kind, b.Kind),
+		cmp.Compare(a.Title, b.Title),
+	); c != 0 {
+		return c
+	}
+	return compareJSON(a, b)
+}
+
+// compareJSON is the last tie-breaker of the sorts: it orders values by their
+// JSON encoding, which covers every exported field.
+func compareJSON(a, b any) int {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return cmp.Compare(string(ja), string(jb))
+}
+
+func pkgKey(p *findings.Package) string {
+	if p == nil {
+		return ""
+	}
+	return p.Ecosystem + "\x00" + p.Name + "\x00" + p.Version
+}
+
+// decisionRank orders decisions from the most to the least serious: deny,
+// warn, allow, then none (the policy did not decide).
+func decisionRank(d string) int {
+	switch d {
+	case findings.DecisionDeny:
+		return 0
+	case findings.DecisionWarn:
+		return 1
+	case findings.DecisionAllow:
+		return 2
+	}
+	return 3
+}
+
+// comparePolicyResults orders policy results by finding ID, policy, message.
+func comparePolicyResults(a, b findings.PolicyResult) int {
+	return cmp.Or(
+		cmp.Compare(a.ID, b.ID),
+		cmp.Compare(a.Policy, b.Policy),
+		cmp.Compare(a.Msg, b.Msg),
+	)
+}
+
+// sortedPolicyResults returns a sorted copy of rs; never nil.
+func sortedPolicyResults(rs []findings.PolicyResult) []findings.PolicyResult {
+	out := slices.Clone(rs)
+	slices.SortFunc(out, comparePolicyResults)
+	return nonNil(out)
+}
+
+// levelledResult is a policy result with the decision level ("deny" or
+// "warn") it came from.
+type levelledResult struct {
+	Level string // findings.DecisionDeny or findings.DecisionWarn
+	findings.PolicyResult
+}
+
+// documentLevelResults returns the policy results about the document as a
+// whole (no finding ID), deny first, each level sorted and without exact
+// duplicates. Results whose ID names no finding of the document are included
+// too, so that no deny reason is ever lost from a report.
+func documentLevelResults(doc *findings.Document) []levelledResult {
+	if doc.Decision == nil {
+		return nil
+	}
+	ids := make(map[string]bool, len(doc.Findings))
+	for _, f := range doc.Findings {
+		ids[f.ID] = true
+	}
+	var out []levelledResult
+	for _, lv := range []struct {
+		level string
+		rs    []findings.PolicyResult
+	}{{findings.DecisionDeny, doc.Decision.Deny}, {findings.DecisionWarn, doc.Decision.Warn}} {
+		for _, r := range slices.Compact(sortedPolicyResults(lv.rs)) {
+			if r.ID == "" || !ids[r.ID] {
+				out = append(out, levelledResult{Level: lv.level, PolicyResult: r})
+			}
+		}
+	}
+	return out
+}
+
+// findingResults maps finding IDs to the policy results about them, deny
+// results first, each level sorted.
+func findingResults(doc *findings.Document) map[string][]levelledResult {
+	out := map[string][]levelledResult{}
+	if doc.Decision == nil {
+		return out
+	}
+	for _, lv := range []struct {
+		level string
+		rs    []findings.PolicyResult
+	}{{findings.DecisionDeny, doc.Decision.Deny}, {findings.DecisionWarn, doc.Decision.Warn}} {
+		for _, r := range slices.Compact(sortedPolicyResults(lv.rs)) {
+			if r.ID != "" {
+				out[r.ID] = append(out[r.ID], levelledResult{Level: lv.level, PolicyResult: r})
+			}
+		}
+	}
+	return out
+}
+
+// packageLabel is name@version, or "" for a finding without a package.
+func packageLabel(p *findings.Package) string {
+	if p == nil {
+		return ""
+	}
+	if p.Version == "" {
+		return p.Name
+	}
+	return p.Name + "@" + p.Version
+}
+
+// locationLabel is path:line, or the path when the line is unknown.
+func locationLabel(l findings.Location) string {
+	if l.Line > 0 {
+		return fmt.Sprintf("%s:%d", l.Path, l.Line)
+	}
+	return l.Path
+}
+
+// fixedVersions returns the versions that fix a vulnerability finding.
+func fixedVersions(f findings.Finding) []string {
+	if f.Vulnerability == nil {
+		return nil
+	}
+	return f.Vulnerability.FixedVersions
+}
+
+// severityOf normalizes a severity: anything that is not one of the known
+// names counts as unknown.
+func severityOf(s findings.Severity) findings.Severity {
+	if slices.Contains(findings.Severities, s) {
+		return s
+	}
+	return findings.SeverityUnknown
+}
+
+// nonNil returns s, or an empty slice when s is nil, so that JSON encodes it
+// as [] and not null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

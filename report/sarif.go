@@ -1,0 +1,708 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	pathpkg "path"
+	"slices"
+	"strings"
+
+	"github.com/owenrumney/go-sarif/v2/sarif"
+
+	"github.com/secgate/secgate/findings"
+)
+
+// SARIF output constants.
+const (
+	// DefaultMaxSARIFResults is GitHub code scanning's limit on results per
+	// run; a SARIF file with more is rejected.
+	DefaultMaxSARIFResults = 25000
+
+	// DefaultPolicyLocation is where results about the whole document point
+	// when Options.PolicyLocation is empty (see sarifOutputter).
+	DefaultPolicyLocation = "secgate.yaml"
+
+	// PolicyRuleID is the SARIF rule of policy results about the whole
+	// document.
+	PolicyRuleID = "secgate-policy"
+
+	// FingerprintKey is the partialFingerprints key holding secgate's own
+	// fingerprint (see sarifOutputter). The version suffix changes if the
+	// fingerprint algorithm ever does.
+	FingerprintKey = "secgate/v1"
+
+	// githubFingerprintKey is the partialFingerprints key GitHub code
+	// scanning matches alerts on.
+	githubFingerprintKey = "primaryLocationLineHash"
+
+	sarifSchemaURI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+	informationURI = "https://github.com/secgate/secgate"
+	srcRootBaseID  = "%SRCROOT%"
+)
+
+// SARIF levels.
+const (
+	levelError   = "error"
+	levelWarning = "warning"
+	levelNote    = "note"
+)
+
+// sarifOutputter writes SARIF 2.1.0 (one run, tool "secgate") for GitHub
+// code scanning and other SARIF consumers. See docs/outputs.md.
+//
+// Rules: one per distinct finding rule_id (the advisory or rule id), sorted
+// by id, plus PolicyRuleID when there are policy results about the whole
+// document. A rule carries a short description (the advisory summary or the
+// title, else the id), a full description (the details, else the title), a
+// help text and markdown (affected packages and versions, fixed versions,
+// aliases, references), the tags "security" and the finding kind and
+// ecosystems, and properties["security-severity"]: the highest, over the
+// rule's findings, of the CVSS base score when there is one (above 0), else
+// 9.5, 8.0, 5.5 and 2.0 for critical, high, medium and low. Unknown severity
+// counts as high (8.0): secgate fails closed, so an unrated advisory is not
+// reported as harmless.
+//
+// Results: one per finding, in sortedFindings order, then one per policy
+// result about the whole document (deny first). The level comes from the
+// policy's decision: deny is "error", warn is "warning", anything else
+// "note". The message names package@version, the advisory, the severity and
+// the fix, followed by the policy messages about the finding.
+//
+// Locations: the finding's path (behind Options.PathPrefix when set), as a
+// relative URI reference with uriBaseId %SRCROOT% (the repository root), and
+// its line, or line 1 when the scanner gives none. A finding without a path
+// points at the policy location. GitHub code scanning needs a
+// location to show a result at all, and "." names no file, so policy results
+// about the whole document point at line 1 of Options.PolicyLocation (by
+// default DefaultPolicyLocation, the secgate configuration file); GitHub
+// accepts a location whose file is absent, it then shows the alert without a
+// code snippet.
+//
+// Fingerprints: partialFingerprints holds the same value under two keys,
+// FingerprintKey ("secgate/v1") and "primaryLocationLineHash". For a finding
+// the value is the finding's ID, computed by findings.Fingerprint: the first
+// 16 bytes, hex-encoded, of the SHA-256 of the parts that identify the
+// problem (scanner, rule, path, package ...) joined by NUL bytes, never the
+// line, so it survives line moves and edits elsewhere in the file. For a
+// policy result about the whole document it is
+// findings.Fingerprint(PolicyRuleID, level, policy, message, id). GitHub
+// matches alerts across runs on primaryLocationLineHash (with the rule and
+// the path); when the key is absent its upload action computes one from the
+// text around the line, which changes whenever a neighbouring line changes,
+// so secgate sets it (as osv-scanner does). The action then logs that its
+// computed hash differs from the one given; that warning is expected.
+//
+// Truncation: GitHub rejects a run with more than 25,000 results, so at most
+// Options.MaxResults (DefaultMaxSARIFResults) results are written. The ones
+// kept are the most severe: errors before warnings before notes, policy
+// results about the whole document first within a level, then by severity
+// (critical first), then in output order; they are written in output order.
+// A truncation is reported through Options.Warn, in run.properties
+// ("truncated", "totalResults", "omittedResults", "maxResults") and as a
+// tool execution notification of the run's invocation.
+type sarifOutputter struct {
+	opts Options
+}
+
+// pendingResult is a result before truncation.
+type pendingResult struct {
+	level    string
+	severity int // severity rank; policy results rank above critical
+	finding  *findings.Finding
+	policy   *levelledResult
+}
+
+func (o *sarifOutputter) Output(w io.Writer, doc *findings.Document) error {
+	if doc == nil {
+		return errNilDocument
+	}
+	log, err := o.build(doc)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(log); err != nil {
+		return err
+	}
+	_, err = w.Write(buf.Bytes())
+	return err
+}
+
+func (o *sarifOutputter) build(doc *findings.Document) (*sarif.Report, error) {
+	fs := sortedFindings(doc.Findings)
+	about := findingResults(doc)
+
+	pending := make([]pendingResult, 0, len(fs))
+	for i := range fs {
+		pending = append(pending, pendingResult{
+			level:    sarifLevel(fs[i].Decision),
+			severity: severityOf(fs[i].Severity).Rank(),
+			finding:  &fs[i],
+		})
+	}
+	docResults := documentLevelResults(doc)
+	for i := range docResults {
+		pending = append(pending, pendingResult{
+			level:    sarifLevel(docResults[i].Level),
+			severity: findings.SeverityCritical.Rank() + 1,
+			policy:   &docResults[i],
+		})
+	}
+	total := len(pending)
+	pending, omitted := o.truncate(pending)
+
+	rules, index := buildRules(pending)
+
+	log, err := sarif.New(sarif.Version210, false)
+	if err != nil {
+		return nil, err
+	}
+	log.Schema = sarifSchemaURI
+	run := sarif.NewRunWithInformationURI("secgate", informationURI)
+	if doc.Tool.Version != "" {
+		run.Tool.Driver.WithVersion(doc.Tool.Version)
+	}
+	run.Tool.Driver.WithRules(rules)
+
+	policyURI := o.opts.PolicyLocation
+	if policyURI == "" {
+		policyURI = DefaultPolicyLocation
+	}
+	for _, p := range pending {
+		var r *sarif.Result
+		if p.finding != nil {
+			r = findingResult(*p.finding, about[p.finding.ID], o.opts.PathPrefix, policyURI)
+		} else {
+			r = policyResult(*p.policy, policyURI)
+		}
+		r.WithRuleIndex(index[*r.RuleID]).WithLevel(p.level)
+		run.AddResult(r)
+	}
+
+	if len(omitted) > 0 {
+		msg := fmt.Sprintf("SARIF output truncated to the %d most severe of %d results (GitHub code scanning accepts at most %d per run); omitted %s.",
+			len(pending), total, DefaultMaxSARIFResults, describeOmitted(omitted))
+		if len(pending) != DefaultMaxSARIFResults {
+			msg = fmt.Sprintf("SARIF output truncated to the %d most severe of %d results; omitted %s.",
+				len(pending), total, describeOmitted(omitted))
+		}
+		o.opts.warn("%s", msg)
+		run.PropertyBag = sarif.PropertyBag{Properties: sarif.Properties{
+			"truncated":      true,
+			"totalResults":   total,
+			"omittedResults": total - len(pending),
+			"maxResults":     len(pending),
+		}}
+		run.AddInvocation(true).WithToolExecutionNotifications([]*sarif.Notification{
+			sarif.NewNotification().WithLevel(levelWarning).WithTextMessage(msg),
+		})
+	}
+
+	log.AddRun(run)
+	return log, nil
+}
+
+// truncate keeps the most severe results when there are more than the
+// maximum, in their original order, and returns the omitted ones.
+func (o *sarifOutputter) truncate(pending []pendingResult) (kept, omitted []pendingResult) {
+	limit := o.opts.MaxResults
+	if limit == 0 {
+		limit = DefaultMaxSARIFResults
+	}
+	if limit < 0 || len(pending) <= limit {
+		return pending, nil
+	}
+	order := make([]int, len(pending))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return cmp.Or(
+			cmp.Compare(levelRank(pending[a].level), levelRank(pending[b].level)),
+			cmp.Compare(pending[b].severity, pending[a].severity),
+			cmp.Compare(a, b),
+		)
+	})
+	keep := make([]bool, len(pending))
+	for _, i := range order[:limit] {
+		keep[i] = true
+	}
+	kept = make([]pendingResult, 0, limit)
+	for i, p := range pending {
+		if keep[i] {
+			kept = append(kept, p)
+		} else {
+			omitted = append(omitted, p)
+		}
+	}
+	return kept, omitted
+}
+
+func describeOmitted(omitted []pendingResult) string {
+	counts := map[string]int{}
+	for _, p := range omitted {
+		counts[p.level]++
+	}
+	var parts []string
+	for _, l := range []string{levelError, levelWarning, levelNote} {
+		if n := counts[l]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, l))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sarifLevel(decision string) string {
+	switch decision {
+	case findings.DecisionDeny:
+		return levelError
+	case findings.DecisionWarn:
+		return levelWarning
+	}
+	return levelNote
+}
+
+func levelRank(level string) int {
+	switch level {
+	case levelError:
+		return 0
+	case levelWarning:
+		return 1
+	}
+	return 2
+}
+
+// securitySeverity is the score GitHub uses to rank a finding: its CVSS base
+// score, else a value inside the severity's CVSS band.
+func securitySeverity(f findings.Finding) float64 {
+	if f.CVSS != nil && f.CVSS.Score > 0 {
+		return min(f.CVSS.Score, 10)
+	}
+	switch severityOf(f.Severity) {
+	case findings.SeverityCritical:
+		return 9.5
+	case findings.SeverityMedium:
+		return 5.5
+	case findings.SeverityLow:
+		return 2.0
+	}
+	return 8.0 // high, and unknown: secgate fails closed
+}
+
+func severityLevel(s findings.Severity) string {
+	switch severityOf(s) {
+	case findings.SeverityMedium:
+		return levelWarning
+	case findings.SeverityLow:
+		return levelNote
+	}
+	return levelError
+}
+
+func ruleID(f findings.Finding) string {
+	if f.RuleID != "" {
+		return f.RuleID
+	}
+	if f.Vulnerability != nil && f.Vulnerability.ID != "" {
+		return f.Vulnerability.ID
+	}
+	return "secgate-unknown-rule"
+}
+
+// ruleInfo gathers, over the (kept) findings of one rule, what its
+// reportingDescriptor says.
+type ruleInfo struct {
+	id         string
+	kind       findings.Kind
+	scanner    string
+	title      string
+	summary    string
+	details    string
+	severity   findings.Severity
+	score      float64
+	cvss       *findings.CVSS
+	packages   []pkgRow
+	aliases    []string
+	references []string
+	ecosystems []string
+	seen       map[string]bool // "list\x00value" of what the lists hold
+}
+
+type pkgRow struct {
+	name, version, ecosystem, fixed string
+}
+
+func (ri *ruleInfo) add(f findings.Finding) {
+	if ri.kind == "" {
+		ri.kind, ri.scanner = f.Kind, f.Scanner
+	}
+	if ri.title == "" {
+		ri.title = strings.TrimSpace(f.Title)
+	}
+	sev := severityOf(f.Severity)
+	if ri.severity == "" || sev.Rank() > ri.severity.Rank() {
+		ri.severity = sev
+	}
+	ri.score = max(ri.score, securitySeverity(f))
+	if f.CVSS != nil && (ri.cvss == nil || f.CVSS.Score > ri.cvss.Score) {
+		ri.cvss = f.CVSS
+	}
+	if v := f.Vulnerability; v != nil {
+		if ri.summary == "" {
+			ri.summary = strings.TrimSpace(v.Summary)
+		}
+		if ri.details == "" {
+			ri.details = strings.TrimSpace(v.Details)
+		}
+		ri.aliases = ri.appendNew("alias", ri.aliases, v.Aliases...)
+		ri.references = ri.appendNew("ref", ri.references, v.References...)
+	}
+	if p := f.Package; p != nil {
+		row := pkgRow{name: p.Name, version: p.Version, ecosystem: p.Ecosystem, fixed: strings.Join(fixedVersions(f), ", ")}
+		if key := "pkg\x00" + row.ecosystem + "\x00" + row.name + "\x00" + row.version + "\x00" + row.fixed; !ri.seen[key] {
+			ri.seen[key] = true
+			ri.packages = append(ri.packages, row)
+		}
+		ri.ecosystems = ri.appendNew("eco", ri.ecosystems, p.Ecosystem)
+	}
+}
+
+// appendNew appends the non-empty values of vs not yet in the list named
+// list, keeping first-seen order.
+func (ri *ruleInfo) appendNew(list string, s []string, vs ...string) []string {
+	for _, v := range vs {
+		v = strings.TrimSpace(v)
+		if key := list + "\x00" + v; v != "" && !ri.seen[key] {
+			ri.seen[key] = true
+			s = append(s, v)
+		}
+	}
+	return s
+}
+
+// appendNew appends the non-empty values of vs not yet in s.
+func appendNew(s []string, vs ...string) []string {
+	for _, v := range vs {
+		if v = strings.TrimSpace(v); v != "" && !slices.Contains(s, v) {
+			s = append(s, v)
+		}
+	}
+	return s
+}
+
+func buildRules(pending []pendingResult) ([]*sarif.ReportingDescriptor, map[string]int) {
+	infos := map[string]*ruleInfo{}
+	policy := false
+	for _, p := range pending {
+		if p.finding == nil {
+			policy = true
+			continue
+		}
+		id := ruleID(*p.finding)
+		ri := infos[id]
+		if ri == nil {
+			ri = &ruleInfo{id: id, seen: map[string]bool{}}
+			infos[id] = ri
+		}
+		ri.add(*p.finding)
+	}
+	ids := make([]string, 0, len(infos)+1)
+	for id := range infos {
+		ids = append(ids, id)
+	}
+	if policy && infos[PolicyRuleID] == nil {
+		ids = append(ids, PolicyRuleID)
+	}
+	slices.Sort(ids)
+
+	rules := make([]*sarif.ReportingDescriptor, len(ids))
+	index := make(map[string]int, len(ids))
+	for i, id := range ids {
+		index[id] = i
+		if ri := infos[id]; ri != nil {
+			rules[i] = findingRule(ri)
+		} else {
+			rules[i] = policyRule()
+		}
+	}
+	return rules, index
+}
+
+func findingRule(ri *ruleInfo) *sarif.ReportingDescriptor {
+	short := cmp.Or(ri.summary, ri.title, ri.id)
+	full := cmp.Or(ri.details, ri.title, ri.summary, ri.id)
+
+	tags := appendNew([]string{"security"}, string(ri.kind))
+	eco := slices.Clone(ri.ecosystems)
+	slices.Sort(eco)
+	tags = appendNew(tags, eco...)
+	if len(tags) > 10 { // GitHub keeps at most 10 tags per rule
+		tags = tags[:10]
+	}
+
+	return sarif.NewRule(ri.id).
+		WithShortDescription(sarif.NewMultiformatMessageString(short)).
+		WithFullDescription(sarif.NewMultiformatMessageString(full)).
+		WithHelp(sarif.NewMultiformatMessageString(ruleHelpText(ri, short)).WithMarkdown(ruleHelpMarkdown(ri, short))).
+		WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(severityLevel(ri.severity))).
+		WithProperties(sarif.Properties{
+			"tags":              tags,
+			"security-severity": fmt.Sprintf("%.1f", ri.score),
+		})
+}
+
+func policyRule() *sarif.ReportingDescriptor {
+	const (
+		short = "secgate policy result about the whole scan"
+		full  = "A deny or warn rule of a secgate policy fired about the scan as a whole rather than about one finding, for example a limit on the number of findings. The result's message names the policy package."
+		help  = "A secgate policy (Rego) produced a deny or warn result that is not tied to a single finding. A deny fails the gate. Read the message, then fix the findings it counts or change the policy. The result points at the secgate configuration file because the scan as a whole has no other location."
+	)
+	return sarif.NewRule(PolicyRuleID).
+		WithShortDescription(sarif.NewMultiformatMessageString(short)).
+		WithFullDescription(sarif.NewMultiformatMessageString(full)).
+		WithHelp(sarif.NewMultiformatMessageString(help).WithMarkdown(help)).
+		WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(levelError)).
+		WithProperties(sarif.Properties{"tags": []string{"policy", "secgate"}})
+}
+
+func ruleHelpText(ri *ruleInfo, short string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s\n", ri.id, short)
+	if ri.details != "" && ri.details != short {
+		fmt.Fprintf(&b, "\n%s\n", ri.details)
+	}
+	fmt.Fprintf(&b, "\nSeverity: %s", ri.severity)
+	if ri.cvss != nil {
+		fmt.Fprintf(&b, " (CVSS %.1f", ri.cvss.Score)
+		if ri.cvss.Vector != "" {
+			fmt.Fprintf(&b, ", %s", ri.cvss.Vector)
+		}
+		b.WriteString(")")
+	}
+	b.WriteString("\n")
+	if len(ri.packages) > 0 {
+		b.WriteString("\nAffected packages:\n")
+		rows, more := helpPackages(ri.packages)
+		for _, p := range rows {
+			fmt.Fprintf(&b, "- %s", p.name)
+			if p.version != "" {
+				fmt.Fprintf(&b, "@%s", p.version)
+			}
+			if p.ecosystem != "" {
+				fmt.Fprintf(&b, " (%s)", p.ecosystem)
+			}
+			if p.fixed != "" {
+				fmt.Fprintf(&b, ": fixed in %s\n", p.fixed)
+			} else {
+				b.WriteString(": no fix available\n")
+			}
+		}
+		if more > 0 {
+			fmt.Fprintf(&b, "- and %d more\n", more)
+		}
+	}
+	if len(ri.aliases) > 0 {
+		fmt.Fprintf(&b, "\nAliases: %s\n", strings.Join(sortedCopy(ri.aliases), ", "))
+	}
+	if len(ri.references) > 0 {
+		b.WriteString("\nReferences:\n")
+		for _, r := range ri.references {
+			fmt.Fprintf(&b, "- %s\n", r)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func ruleHelpMarkdown(ri *ruleInfo, short string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s**: %s\n", mdEscape(ri.id), mdEscape(short))
+	if ri.details != "" && ri.details != short {
+		// Advisory details are markdown already.
+		fmt.Fprintf(&b, "\n%s\n", ri.details)
+	}
+	fmt.Fprintf(&b, "\n**Severity:** %s", ri.severity)
+	if ri.cvss != nil {
+		fmt.Fprintf(&b, " (CVSS %.1f", ri.cvss.Score)
+		if ri.cvss.Vector != "" {
+			fmt.Fprintf(&b, ", `%s`", strings.ReplaceAll(ri.cvss.Vector, "`", ""))
+		}
+		b.WriteString(")")
+	}
+	b.WriteString("\n")
+	if len(ri.packages) > 0 {
+		b.WriteString("\n| Package | Version | Ecosystem | Fixed in |\n| --- | --- | --- | --- |\n")
+		rows, more := helpPackages(ri.packages)
+		for _, p := range rows {
+			fixed := p.fixed
+			if fixed == "" {
+				fixed = "no fix available"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdCell(p.name), mdCell(p.version), mdCell(p.ecosystem), mdCell(fixed))
+		}
+		if more > 0 {
+			fmt.Fprintf(&b, "\nand %d more packages.\n", more)
+		}
+	}
+	if len(ri.aliases) > 0 {
+		fmt.Fprintf(&b, "\n**Aliases:** %s\n", mdEscape(strings.Join(sortedCopy(ri.aliases), ", ")))
+	}
+	if len(ri.references) > 0 {
+		b.WriteString("\n**References:**\n")
+		for _, r := range ri.references {
+			fmt.Fprintf(&b, "- %s\n", mdLink(r))
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// maxHelpPackages caps the affected packages listed in a rule's help; the
+// results name every one.
+const maxHelpPackages = 50
+
+// helpPackages returns the packages to list in a rule's help, sorted, and
+// how many more there are.
+func helpPackages(ps []pkgRow) ([]pkgRow, int) {
+	ps = sortedPackages(ps)
+	if len(ps) > maxHelpPackages {
+		return ps[:maxHelpPackages], len(ps) - maxHelpPackages
+	}
+	return ps, 0
+}
+
+func sortedPackages(ps []pkgRow) []pkgRow {
+	out := slices.Clone(ps)
+	slices.SortFunc(out, func(a, b pkgRow) int {
+		return cmp.Or(
+			cmp.Compare(a.ecosystem, b.ecosystem),
+			cmp.Compare(a.name, b.name),
+			cmp.Compare(a.version, b.version),
+			cmp.Compare(a.fixed, b.fixed),
+		)
+	})
+	return out
+}
+
+func sortedCopy(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}
+
+var mdEscaper = strings.NewReplacer(
+	`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
+	"<", `\<`, ">", `\>`, "|", `\|`, "\r\n", " ", "\n", " ", "\r", " ",
+)
+
+// mdEscape makes s literal inline markdown text.
+func mdEscape(s string) string { return mdEscaper.Replace(s) }
+
+// mdCell is mdEscape for a table cell ("-" when empty).
+func mdCell(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return mdEscape(s)
+}
+
+// mdLink renders a reference as an autolink when it is a plain http(s) URL,
+// else as escaped text.
+func mdLink(ref string) string {
+	u, err := url.Parse(ref)
+	if err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" &&
+		!strings.ContainsAny(ref, " <>\"`\n\r\t") {
+		return "<" + ref + ">"
+	}
+	return mdEscape(ref)
+}
+
+// artifactURI turns a slash-separated relative path into a URI reference,
+// percent-encoding what a URI cannot hold (spaces, "#", "?", "%").
+func artifactURI(path string) string {
+	return (&url.URL{Path: path}).String()
+}
+
+func location(path string, line int) *sarif.Location {
+	return sarif.NewLocationWithPhysicalLocation(
+		sarif.NewPhysicalLocation().
+			WithArtifactLocation(sarif.NewSimpleArtifactLocation(artifactURI(path)).WithUriBaseId(srcRootBaseID)).
+			WithRegion(sarif.NewRegion().WithStartLine(max(line, 1))),
+	)
+}
+
+func findingResult(f findings.Finding, about []levelledResult, pathPrefix, policyURI string) *sarif.Result {
+	fp := f.ID
+	if fp == "" {
+		fp = findings.Fingerprint(f.Scanner, ruleID(f), f.Location.Path, pkgKey(f.Package))
+	}
+	path, line := f.Location.Path, f.Location.Line
+	switch {
+	case path == "":
+		path, line = policyURI, 1
+	case pathPrefix != "" && !strings.HasPrefix(path, "/"):
+		path = pathpkg.Join(pathPrefix, path)
+	}
+	return sarif.NewRuleResult(ruleID(f)).
+		WithMessage(sarif.NewTextMessage(findingMessage(f, about))).
+		WithLocations([]*sarif.Location{location(path, line)}).
+		WithPartialFingerPrints(map[string]any{FingerprintKey: fp, githubFingerprintKey: fp})
+}
+
+func policyResult(r levelledResult, policyURI string) *sarif.Result {
+	msg := strings.TrimSpace(r.Msg)
+	if msg == "" {
+		msg = "Policy " + r.Level + " result."
+	}
+	switch {
+	case r.Policy != "" && r.ID != "":
+		msg += fmt.Sprintf(" (policy %s, finding %s)", r.Policy, r.ID)
+	case r.Policy != "":
+		msg += fmt.Sprintf(" (policy %s)", r.Policy)
+	case r.ID != "":
+		msg += fmt.Sprintf(" (finding %s)", r.ID)
+	}
+	fp := findings.Fingerprint(PolicyRuleID, r.Level, r.Policy, r.Msg, r.ID)
+	return sarif.NewRuleResult(PolicyRuleID).
+		WithMessage(sarif.NewTextMessage(msg)).
+		WithLocations([]*sarif.Location{location(policyURI, 1)}).
+		WithPartialFingerPrints(map[string]any{FingerprintKey: fp, githubFingerprintKey: fp})
+}
+
+// findingMessage is the result message of a finding, e.g.
+// "golang.org/x/text@v0.3.5 is affected by GO-2021-0113 (high, CVSS 7.5). Fixed in 0.3.7."
+func findingMessage(f findings.Finding, about []levelledResult) string {
+	var b strings.Builder
+	sev := string(severityOf(f.Severity))
+	if f.CVSS != nil && f.CVSS.Score > 0 {
+		sev += fmt.Sprintf(", CVSS %.1f", f.CVSS.Score)
+	}
+	switch {
+	case f.Package != nil && (f.Vulnerability != nil || f.Kind == findings.KindVulnerability):
+		fmt.Fprintf(&b, "%s is affected by %s (%s).", packageLabel(f.Package), ruleID(f), sev)
+		if fixed := fixedVersions(f); len(fixed) > 0 {
+			fmt.Fprintf(&b, " Fixed in %s.", strings.Join(fixed, ", "))
+		} else {
+			b.WriteString(" No fix is available.")
+		}
+	case f.Package != nil:
+		fmt.Fprintf(&b, "%s: %s (%s, %s).", packageLabel(f.Package), cmp.Or(strings.TrimSpace(f.Title), ruleID(f)), ruleID(f), sev)
+	case strings.TrimSpace(f.Title) != "":
+		fmt.Fprintf(&b, "%s (%s, %s).", strings.TrimSpace(f.Title), ruleID(f), sev)
+	default:
+		fmt.Fprintf(&b, "%s (%s).", ruleID(f), sev)
+	}
+	for _, r := range about {
+		b.WriteString(" Policy")
+		if r.Policy != "" {
+			b.WriteString(" " + r.Policy)
+		}
+		fmt.Fprintf(&b, " (%s): %s", r.Level, strings.TrimSpace(r.Msg))
+	}
+	return b.String()
+}

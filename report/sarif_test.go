@@ -1,0 +1,470 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/secgate/secgate/findings"
+)
+
+// sarifLog is the part of a SARIF log the tests look at.
+type sarifLog struct {
+	Version string `json:"version"`
+	Schema  string `json:"$schema"`
+	Runs    []struct {
+		Tool struct {
+			Driver struct {
+				Name           string      `json:"name"`
+				Version        string      `json:"version"`
+				InformationURI string      `json:"informationUri"`
+				Rules          []sarifRule `json:"rules"`
+			} `json:"driver"`
+		} `json:"tool"`
+		Results     []sarifResult  `json:"results"`
+		Properties  map[string]any `json:"properties"`
+		Invocations []struct {
+			ExecutionSuccessful        bool `json:"executionSuccessful"`
+			ToolExecutionNotifications []struct {
+				Level   string `json:"level"`
+				Message struct {
+					Text string `json:"text"`
+				} `json:"message"`
+			} `json:"toolExecutionNotifications"`
+		} `json:"invocations"`
+	} `json:"runs"`
+}
+
+type sarifText struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown"`
+}
+
+type sarifRule struct {
+	ID                   string     `json:"id"`
+	ShortDescription     *sarifText `json:"shortDescription"`
+	FullDescription      *sarifText `json:"fullDescription"`
+	Help                 *sarifText `json:"help"`
+	DefaultConfiguration struct {
+		Level string `json:"level"`
+	} `json:"defaultConfiguration"`
+	Properties struct {
+		Tags             []string `json:"tags"`
+		SecuritySeverity *string  `json:"security-severity"`
+	} `json:"properties"`
+}
+
+type sarifResult struct {
+	RuleID    string `json:"ruleId"`
+	RuleIndex *int   `json:"ruleIndex"`
+	Level     string `json:"level"`
+	Message   struct {
+		Text string `json:"text"`
+	} `json:"message"`
+	Locations []struct {
+		PhysicalLocation struct {
+			ArtifactLocation struct {
+				URI       string `json:"uri"`
+				URIBaseID string `json:"uriBaseId"`
+			} `json:"artifactLocation"`
+			Region struct {
+				StartLine int `json:"startLine"`
+			} `json:"region"`
+		} `json:"physicalLocation"`
+	} `json:"locations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+}
+
+func parseSARIF(t testing.TB, out []byte) *sarifLog {
+	t.Helper()
+	var log sarifLog
+	if err := json.Unmarshal(out, &log); err != nil {
+		t.Fatalf("SARIF output is not JSON: %v", err)
+	}
+	if len(log.Runs) != 1 {
+		t.Fatalf("%d runs, want 1", len(log.Runs))
+	}
+	return &log
+}
+
+// sarifSchemaPath finds the OASIS SARIF 2.1.0 schema: $SECGATE_SARIF_SCHEMA,
+// else ../shared/schemas/ next to the repository.
+func sarifSchemaPath(t *testing.T) string {
+	if p := os.Getenv("SECGATE_SARIF_SCHEMA"); p != "" {
+		return p
+	}
+	return filepath.Join("..", "..", "shared", "schemas", "sarif-schema-2.1.0.json")
+}
+
+func TestSARIFValidatesAgainstOASISSchema(t *testing.T) {
+	path := sarifSchemaPath(t)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("SARIF schema not available (%v); set SECGATE_SARIF_SCHEMA", err)
+	}
+	sch := compileSchema(t, "sarif-schema-2.1.0.json", data)
+
+	odd := sampleDocument()
+	odd.Findings[0].Location.Path = "dir with space/#weird?/go.mod"
+	odd.Findings[1].Location.Path = "c:colon/100%/package-lock.json"
+	odd.Findings[2].Location.Path = ""
+	odd.Findings[3].Package.Ecosystem = ""
+	odd.Findings[3].Vulnerability = nil
+	odd.Findings[4].Severity = "bogus"
+
+	tests := []struct {
+		name string
+		doc  *findings.Document
+		opts Options
+	}{
+		{"sample", sampleDocument(), Options{}},
+		{"empty", &findings.Document{SchemaVersion: 1}, Options{}},
+		{"odd values", odd, Options{}},
+		{"truncated", sampleDocument(), Options{MaxResults: 3}},
+		{"policy location", sampleDocument(), Options{PolicyLocation: ".github/secgate.yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			validate(t, sch, render(t, FormatSARIF, tt.opts, tt.doc))
+		})
+	}
+
+	// The validator is not lenient: what go-sarif writes for an unset
+	// shortDescription, and a line 0, are rejected.
+	out := string(render(t, FormatSARIF, Options{}, sampleDocument()))
+	for _, bad := range []string{
+		strings.Replace(out, `"startLine": 12`, `"startLine": 0`, 1),
+		regexp.MustCompile(`"shortDescription": \{[^}]*\}`).ReplaceAllString(out, `"shortDescription": null`),
+	} {
+		if bad == out {
+			t.Fatal("test mutation did not apply")
+		}
+		v, err := jsonschema.UnmarshalJSON(strings.NewReader(bad))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sch.Validate(v) == nil {
+			t.Error("invalid SARIF validates")
+		}
+	}
+}
+
+var securitySeverityRE = regexp.MustCompile(`^(10|[0-9])\.[0-9]$`)
+
+func TestSARIFMapping(t *testing.T) {
+	doc := sampleDocument()
+	log := parseSARIF(t, render(t, FormatSARIF, Options{}, doc))
+	run := log.Runs[0]
+
+	if log.Version != "2.1.0" || log.Schema == "" {
+		t.Errorf("version %q, $schema %q", log.Version, log.Schema)
+	}
+	d := run.Tool.Driver
+	if d.Name != "secgate" || d.Version != "0.1.0-test" || d.InformationURI != "https://github.com/secgate/secgate" {
+		t.Errorf("driver = %q %q %q", d.Name, d.Version, d.InformationURI)
+	}
+
+	// Rules: one per rule_id, sorted, complete.
+	var ids []string
+	rules := map[string]sarifRule{}
+	for _, r := range d.Rules {
+		ids = append(ids, r.ID)
+		rules[r.ID] = r
+		if r.ShortDescription == nil || r.ShortDescription.Text == "" {
+			t.Errorf("rule %s: no shortDescription", r.ID)
+		}
+		if r.FullDescription == nil || r.FullDescription.Text == "" {
+			t.Errorf("rule %s: no fullDescription", r.ID)
+		}
+		if r.Help == nil || r.Help.Text == "" || r.Help.Markdown == "" {
+			t.Errorf("rule %s: help needs text and markdown", r.ID)
+		}
+		if r.ID == PolicyRuleID {
+			continue
+		}
+		if !slices.Contains(r.Properties.Tags, "security") {
+			t.Errorf("rule %s: tags %v lack security", r.ID, r.Properties.Tags)
+		}
+		if s := r.Properties.SecuritySeverity; s == nil || !securitySeverityRE.MatchString(*s) {
+			t.Errorf("rule %s: security-severity %v", r.ID, s)
+		}
+	}
+	wantIDs := []string{"GHSA-0000-0000-0001", "GHSA-j8r2-6x86-q33q", "GO-2021-0113", "aws-access-key-id", PolicyRuleID}
+	if !slices.Equal(ids, wantIDs) {
+		t.Errorf("rules %v, want %v", ids, wantIDs)
+	}
+	for id, want := range map[string]string{
+		"GO-2021-0113":        "8.0", // max of CVSS 7.5 and high without CVSS
+		"GHSA-0000-0000-0001": "8.0", // unknown counts as high
+		"GHSA-j8r2-6x86-q33q": "5.5",
+		"aws-access-key-id":   "9.5",
+	} {
+		if got := rules[id].Properties.SecuritySeverity; got == nil || *got != want {
+			t.Errorf("rule %s: security-severity %v, want %s", id, got, want)
+		}
+	}
+	help := rules["GO-2021-0113"].Help
+	for _, want := range []string{"0.3.5", "0.3.6", "0.3.7", "CVE-2021-38561", "GHSA-ppp9-7jff-5vj2", "<https://go.dev/cl/340830>"} {
+		if !strings.Contains(help.Markdown, want) {
+			t.Errorf("GO-2021-0113 help markdown lacks %q:\n%s", want, help.Markdown)
+		}
+	}
+	if !slices.Contains(rules["GO-2021-0113"].Properties.Tags, "Go") {
+		t.Errorf("GO-2021-0113 tags %v lack the ecosystem", rules["GO-2021-0113"].Properties.Tags)
+	}
+
+	// Results: one per finding plus the two policy results without ID.
+	if got, want := len(run.Results), len(doc.Findings)+2; got != want {
+		t.Fatalf("%d results, want %d", got, want)
+	}
+	byMsg := map[string]sarifResult{}
+	for i, r := range run.Results {
+		if r.RuleIndex == nil || *r.RuleIndex >= len(d.Rules) || d.Rules[*r.RuleIndex].ID != r.RuleID {
+			t.Errorf("result %d: ruleIndex %v does not point at rule %s", i, r.RuleIndex, r.RuleID)
+		}
+		if len(r.Locations) != 1 {
+			t.Fatalf("result %d: %d locations", i, len(r.Locations))
+		}
+		loc := r.Locations[0].PhysicalLocation
+		if loc.Region.StartLine < 1 || loc.ArtifactLocation.URI == "" || strings.HasPrefix(loc.ArtifactLocation.URI, "/") || loc.ArtifactLocation.URIBaseID != "%SRCROOT%" {
+			t.Errorf("result %d: location %+v", i, loc)
+		}
+		if fp := r.PartialFingerprints[FingerprintKey]; fp == "" || r.PartialFingerprints["primaryLocationLineHash"] != fp {
+			t.Errorf("result %d: partialFingerprints %v", i, r.PartialFingerprints)
+		}
+		byMsg[strings.SplitN(r.Message.Text, " ", 2)[0]] = r
+	}
+
+	text := byMsg["golang.org/x/text@0.3.5"]
+	if want := "golang.org/x/text@0.3.5 is affected by GO-2021-0113 (high, CVSS 7.5). Fixed in 0.3.7. Policy secgate.vulnerabilities (deny): GO-2021-0113 (high) in golang.org/x/text@0.3.5 has a fix: upgrade to 0.3.7"; text.Message.Text != want {
+		t.Errorf("message %q\nwant    %q", text.Message.Text, want)
+	}
+	if text.Level != "error" || text.PartialFingerprints[FingerprintKey] != doc.Findings[0].ID && text.PartialFingerprints[FingerprintKey] != doc.Findings[1].ID {
+		t.Errorf("deny finding: level %q, fingerprints %v", text.Level, text.PartialFingerprints)
+	}
+	if l := text.Locations[0].PhysicalLocation; l.ArtifactLocation.URI != "go.mod" || l.Region.StartLine != 12 {
+		t.Errorf("location %+v", l)
+	}
+	leftpad := byMsg["left-pad@1.0.0"]
+	if leftpad.Level != "warning" || !strings.Contains(leftpad.Message.Text, "No fix is available.") || leftpad.Locations[0].PhysicalLocation.Region.StartLine != 1 {
+		t.Errorf("left-pad result %+v", leftpad)
+	}
+	if r := byMsg["requests@2.25.0"]; r.Level != "note" {
+		t.Errorf("allowed finding has level %q", r.Level)
+	}
+
+	var policy []sarifResult
+	for _, r := range run.Results {
+		if r.RuleID == PolicyRuleID {
+			policy = append(policy, r)
+		}
+	}
+	if len(policy) != 2 || policy[0].Level != "error" || policy[1].Level != "warning" {
+		t.Fatalf("policy results %+v", policy)
+	}
+	if got := policy[0].Message.Text; got != "3 findings are denied; at most 0 are allowed (policy secgate.limits)" {
+		t.Errorf("policy message %q", got)
+	}
+	if uri := policy[0].Locations[0].PhysicalLocation.ArtifactLocation.URI; uri != DefaultPolicyLocation {
+		t.Errorf("policy result location %q", uri)
+	}
+	if run.Properties != nil || run.Invocations != nil {
+		t.Errorf("untruncated run has properties %v, invocations %v", run.Properties, run.Invocations)
+	}
+}
+
+func TestSARIFFingerprintSurvivesLineMove(t *testing.T) {
+	fingerprints := func(doc *findings.Document) []string {
+		var fps []string
+		for _, r := range parseSARIF(t, render(t, FormatSARIF, Options{}, doc)).Runs[0].Results {
+			fps = append(fps, r.PartialFingerprints[FingerprintKey])
+		}
+		slices.Sort(fps)
+		return fps
+	}
+	moved := sampleDocument()
+	for i := range moved.Findings {
+		moved.Findings[i].Location.Line += 40
+	}
+	if a, b := fingerprints(sampleDocument()), fingerprints(moved); !slices.Equal(a, b) {
+		t.Errorf("fingerprints changed with the lines:\n%v\n%v", a, b)
+	}
+	if fps := fingerprints(sampleDocument()); len(slices.Compact(slices.Clone(fps))) != len(fps) {
+		t.Errorf("duplicate fingerprints: %v", fps)
+	}
+}
+
+func TestSARIFPolicyLocationAndOrphans(t *testing.T) {
+	doc := sampleDocument()
+	// A deny about a finding that is not in the document is still reported.
+	doc.Decision.Deny = append(doc.Decision.Deny, findings.PolicyResult{Msg: "stale", ID: "0123456789abcdef0123456789abcdef", Policy: "p"})
+	log := parseSARIF(t, render(t, FormatSARIF, Options{PolicyLocation: ".github/secgate.yaml"}, doc))
+	n := 0
+	for _, r := range log.Runs[0].Results {
+		if r.RuleID != PolicyRuleID {
+			continue
+		}
+		n++
+		if uri := r.Locations[0].PhysicalLocation.ArtifactLocation.URI; uri != ".github/secgate.yaml" {
+			t.Errorf("policy result at %q", uri)
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d policy results, want 3", n)
+	}
+}
+
+func TestSecuritySeverity(t *testing.T) {
+	tests := []struct {
+		sev  findings.Severity
+		cvss *findings.CVSS
+		want string
+	}{
+		{findings.SeverityCritical, nil, "9.5"},
+		{findings.SeverityHigh, nil, "8.0"},
+		{findings.SeverityMedium, nil, "5.5"},
+		{findings.SeverityLow, nil, "2.0"},
+		{findings.SeverityUnknown, nil, "8.0"},
+		{"", nil, "8.0"},
+		{findings.SeverityLow, &findings.CVSS{Score: 9.8}, "9.8"},
+		{findings.SeverityHigh, &findings.CVSS{Score: 7}, "7.0"},
+		{findings.SeverityMedium, &findings.CVSS{Score: 0}, "5.5"}, // no score
+		{findings.SeverityCritical, &findings.CVSS{Score: 10}, "10.0"},
+	}
+	for _, tt := range tests {
+		f := findings.Finding{Severity: tt.sev, CVSS: tt.cvss}
+		if got := fmt.Sprintf("%.1f", securitySeverity(f)); got != tt.want {
+			t.Errorf("securitySeverity(%q, %+v) = %s, want %s", tt.sev, tt.cvss, got, tt.want)
+		}
+	}
+}
+
+func TestSARIFLevels(t *testing.T) {
+	for decision, want := range map[string]string{"deny": "error", "warn": "warning", "allow": "note", "": "note"} {
+		if got := sarifLevel(decision); got != want {
+			t.Errorf("sarifLevel(%q) = %q, want %q", decision, got, want)
+		}
+	}
+}
+
+// TestSARIFTruncation: 25,010 findings give exactly GitHub's 25,000
+// results, the denied ones are kept and the truncation is reported.
+func TestSARIFTruncation(t *testing.T) {
+	const n = 25010
+	doc := &findings.Document{SchemaVersion: 1, Tool: findings.Tool{Name: "secgate", Version: "test"}, Decision: &findings.Decision{Result: findings.ResultFail}}
+	sevs := []findings.Severity{findings.SeverityLow, findings.SeverityMedium, findings.SeverityHigh}
+	var denied []string
+	for i := range n {
+		f := findings.Finding{
+			ID:       findings.Fingerprint("t", fmt.Sprint(i)),
+			Kind:     findings.KindSecret,
+			Scanner:  findings.ScannerSecrets,
+			RuleID:   fmt.Sprintf("rule-%d", i%7),
+			Title:    "t",
+			Severity: sevs[i%3],
+			Location: findings.Location{Path: fmt.Sprintf("f/%05d.txt", i), Line: 1},
+			Decision: findings.DecisionAllow,
+		}
+		if i%2500 == 2499 { // 10 denied, spread over the order, all low
+			f.Decision, f.Severity = findings.DecisionDeny, findings.SeverityLow
+			denied = append(denied, f.ID)
+			doc.Decision.Deny = append(doc.Decision.Deny, findings.PolicyResult{Msg: "no", ID: f.ID})
+		}
+		doc.Findings = append(doc.Findings, f)
+	}
+	var warnings []string
+	out := render(t, FormatSARIF, Options{Warn: func(m string) { warnings = append(warnings, m) }}, doc)
+	run := parseSARIF(t, out).Runs[0]
+
+	if len(run.Results) != DefaultMaxSARIFResults {
+		t.Fatalf("%d results, want %d", len(run.Results), DefaultMaxSARIFResults)
+	}
+	kept := map[string]bool{}
+	lows := 0
+	for _, r := range run.Results {
+		kept[r.PartialFingerprints[FingerprintKey]] = true
+		if r.Level == "note" && strings.Contains(r.Message.Text, "(rule-") && strings.Contains(r.Message.Text, ", low)") {
+			lows++
+		}
+	}
+	for _, id := range denied {
+		if !kept[id] {
+			t.Errorf("denied finding %s was dropped", id)
+		}
+	}
+	// The 10 dropped are low-severity allowed findings.
+	want := -10
+	for _, f := range doc.Findings {
+		if f.Decision == findings.DecisionAllow && f.Severity == findings.SeverityLow {
+			want++
+		}
+	}
+	if lows != want {
+		t.Errorf("%d low allowed results kept, want %d", lows, want)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "25010") || !strings.Contains(warnings[0], "10 note") {
+		t.Errorf("warnings %q", warnings)
+	}
+	if run.Properties["truncated"] != true || run.Properties["omittedResults"] != float64(10) || run.Properties["totalResults"] != float64(n) {
+		t.Errorf("run.properties %v", run.Properties)
+	}
+	if len(run.Invocations) != 1 || len(run.Invocations[0].ToolExecutionNotifications) != 1 || run.Invocations[0].ToolExecutionNotifications[0].Level != "warning" {
+		t.Errorf("invocations %+v", run.Invocations)
+	}
+	// Results stay in output order.
+	if !slices.IsSortedFunc(run.Results, func(a, b sarifResult) int {
+		return strings.Compare(a.Locations[0].PhysicalLocation.ArtifactLocation.URI, b.Locations[0].PhysicalLocation.ArtifactLocation.URI)
+	}) {
+		t.Error("kept results are not in output order")
+	}
+}
+
+func TestSARIFMaxResultsOption(t *testing.T) {
+	doc := sampleDocument()
+	if got := len(parseSARIF(t, render(t, FormatSARIF, Options{MaxResults: -1}, doc)).Runs[0].Results); got != 7 {
+		t.Errorf("no cap: %d results", got)
+	}
+	run := parseSARIF(t, render(t, FormatSARIF, Options{MaxResults: 3}, doc)).Runs[0]
+	var levels []string
+	for _, r := range run.Results {
+		levels = append(levels, r.RuleID+":"+r.Level)
+	}
+	// Policy result about the document first, then the critical secret,
+	// then a high deny, in output order.
+	want := []string{"GO-2021-0113:error", "aws-access-key-id:error", "secgate-policy:error"}
+	if !slices.Equal(levels, want) {
+		t.Errorf("kept %v, want %v", levels, want)
+	}
+}
+
+func TestSARIFPathPrefix(t *testing.T) {
+	tests := []struct {
+		prefix, path, want string
+	}{
+		{"", "go.mod", "go.mod"},
+		{".", "go.mod", "go.mod"},
+		{"services/api", "go.mod", "services/api/go.mod"},
+		{"services/api/", "./web/package-lock.json", "services/api/web/package-lock.json"},
+		{"services/api", "/abs/go.mod", "/abs/go.mod"},
+	}
+	for _, tt := range tests {
+		doc := &findings.Document{Findings: []findings.Finding{{
+			ID: findings.Fingerprint("p"), Kind: findings.KindSecret, Scanner: findings.ScannerSecrets,
+			RuleID: "r", Severity: findings.SeverityLow, Location: findings.Location{Path: tt.path},
+		}}}
+		run := parseSARIF(t, render(t, FormatSARIF, Options{PathPrefix: tt.prefix}, doc)).Runs[0]
+		if got := run.Results[0].Locations[0].PhysicalLocation.ArtifactLocation.URI; got != tt.want {
+			t.Errorf("prefix %q, path %q: uri %q, want %q", tt.prefix, tt.path, got, tt.want)
+		}
+		if got := run.Results[0].PartialFingerprints[FingerprintKey]; got != doc.Findings[0].ID {
+			t.Errorf("prefix changed the fingerprint: %q", got)
+		}
+	}
+}

@@ -1,0 +1,290 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/secgate/secgate/findings"
+)
+
+// tableOutputter writes a table for humans:
+//
+//	DECISION  SEVERITY  PACKAGE                   ID            FIXED IN  LOCATION
+//	deny      high      golang.org/x/text@v0.3.5  GO-2021-0113  0.3.7     go.mod:12
+//
+// one row per finding, sorted by decision (deny, warn, allow, undecided),
+// severity (critical to unknown), package, ID and location. PACKAGE is
+// name@version, or the location's path for findings without a package.
+// The policy results about the whole document follow, then a one-line total.
+// Without Options.Width and Options.Color the output is plain text whose
+// bytes depend only on the document.
+type tableOutputter struct {
+	opts Options
+}
+
+var tableHeader = []string{"DECISION", "SEVERITY", "PACKAGE", "ID", "FIXED IN", "LOCATION"}
+
+// Column indices, and the columns that may be shortened to fit Options.Width,
+// in tiers: the widest column of a tier shrinks first, and a tier is used only
+// when the ones before it cannot shrink further. IDs shrink last.
+const (
+	colDecision = iota
+	colSeverity
+	colPackage
+	colID
+	colFixed
+	colLocation
+)
+
+var shrinkable = [][]int{{colPackage, colLocation}, {colFixed}, {colID}}
+
+const (
+	colGap         = 2  // spaces between columns
+	minShrinkWidth = 10 // a shortened column keeps at least this many runes
+	ellipsis       = "…"
+)
+
+func (o *tableOutputter) Output(w io.Writer, doc *findings.Document) error {
+	if doc == nil {
+		return errNilDocument
+	}
+	var buf bytes.Buffer
+	fs := tableSort(doc.Findings)
+	if len(fs) > 0 {
+		rows := make([][]string, 0, len(fs)+1)
+		rows = append(rows, tableHeader)
+		for _, f := range fs {
+			rows = append(rows, tableRow(f))
+		}
+		o.writeRows(&buf, rows)
+		buf.WriteString("\n")
+	}
+	if rs := documentLevelResults(doc); len(rs) > 0 {
+		buf.WriteString("Policy results about the whole scan:\n")
+		for _, r := range rs {
+			fmt.Fprintf(&buf, "  %s  %s\n", o.paint(r.Level, decisionColor(r.Level)), policyResultText(r.PolicyResult))
+		}
+		buf.WriteString("\n")
+	}
+	buf.WriteString(o.summary(doc, fs))
+	buf.WriteString("\n")
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// tableSort returns the findings in table order.
+func tableSort(fs []findings.Finding) []findings.Finding {
+	out := slices.Clone(fs)
+	slices.SortStableFunc(out, func(a, b findings.Finding) int {
+		return cmp.Or(
+			cmp.Compare(decisionRank(a.Decision), decisionRank(b.Decision)),
+			cmp.Compare(severityOf(b.Severity).Rank(), severityOf(a.Severity).Rank()),
+			cmp.Compare(tablePackage(a), tablePackage(b)),
+			cmp.Compare(a.RuleID, b.RuleID),
+			cmp.Compare(locationLabel(a.Location), locationLabel(b.Location)),
+			compareFindings(a, b),
+		)
+	})
+	return out
+}
+
+func tablePackage(f findings.Finding) string {
+	if f.Package != nil {
+		return packageLabel(f.Package)
+	}
+	return f.Location.Path
+}
+
+func tableRow(f findings.Finding) []string {
+	decision := f.Decision
+	if decision == "" {
+		decision = "-"
+	}
+	fixed := strings.Join(fixedVersions(f), ", ")
+	if fixed == "" {
+		fixed = "-"
+	}
+	return []string{
+		decision,
+		string(severityOf(f.Severity)),
+		oneLine(tablePackage(f)),
+		oneLine(f.RuleID),
+		oneLine(fixed),
+		oneLine(locationLabel(f.Location)),
+	}
+}
+
+// writeRows writes rows (the first is the header) as aligned columns,
+// shortening columns to fit o.opts.Width when it is set.
+func (o *tableOutputter) writeRows(buf *bytes.Buffer, rows [][]string) {
+	widths := make([]int, len(tableHeader))
+	for _, row := range rows {
+		for i, cell := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+		}
+	}
+	if o.opts.Width > 0 {
+		fitWidths(widths, o.opts.Width)
+	}
+	for r, row := range rows {
+		var line strings.Builder
+		for i, cell := range row {
+			cell = truncate(cell, widths[i])
+			text := cell
+			switch {
+			case r == 0:
+				text = o.paint(cell, ansiBold)
+			case i == colDecision:
+				text = o.paint(cell, decisionColor(cell))
+			case i == colSeverity:
+				text = o.paint(cell, severityColor(findings.Severity(cell)))
+			}
+			line.WriteString(text)
+			if i < len(row)-1 {
+				line.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell)+colGap))
+			}
+		}
+		buf.WriteString(strings.TrimRight(line.String(), " "))
+		buf.WriteString("\n")
+	}
+}
+
+// fitWidths shrinks the shrinkable columns until the table fits in width or
+// no column can shrink further.
+func fitWidths(widths []int, width int) {
+	total := colGap * (len(widths) - 1)
+	for _, w := range widths {
+		total += w
+	}
+	for _, tier := range shrinkable {
+		for ; total > width; total-- {
+			best := -1
+			for _, c := range tier {
+				if widths[c] > minShrinkWidth && (best < 0 || widths[c] > widths[best]) {
+					best = c
+				}
+			}
+			if best < 0 {
+				break
+			}
+			widths[best]--
+		}
+	}
+}
+
+// truncate shortens s to at most n runes, ending it with an ellipsis when
+// cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + ellipsis
+}
+
+// oneLine replaces line breaks and tabs, which would break the table.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
+}
+
+func policyResultText(r findings.PolicyResult) string {
+	msg := oneLine(r.Msg)
+	if r.ID != "" {
+		msg += " (finding " + r.ID + ")"
+	}
+	if r.Policy != "" {
+		return r.Policy + ": " + msg
+	}
+	return msg
+}
+
+// summary is the one-line total, e.g.
+// "5 findings: 2 deny, 1 warn, 2 allow (1 critical, 2 high, 2 unknown). Result: FAIL."
+func (o *tableOutputter) summary(doc *findings.Document, fs []findings.Finding) string {
+	var s strings.Builder
+	if len(fs) == 0 {
+		s.WriteString("No findings.")
+	} else {
+		decisions := map[string]int{}
+		severities := map[findings.Severity]int{}
+		for _, f := range fs {
+			decisions[f.Decision]++
+			severities[severityOf(f.Severity)]++
+		}
+		noun := "findings"
+		if len(fs) == 1 {
+			noun = "finding"
+		}
+		fmt.Fprintf(&s, "%d %s: %d deny, %d warn, %d allow", len(fs), noun,
+			decisions[findings.DecisionDeny], decisions[findings.DecisionWarn], decisions[findings.DecisionAllow])
+		if n := len(fs) - decisions[findings.DecisionDeny] - decisions[findings.DecisionWarn] - decisions[findings.DecisionAllow]; n > 0 {
+			fmt.Fprintf(&s, ", %d undecided", n)
+		}
+		var sev []string
+		for _, sv := range findings.Severities {
+			if n := severities[sv]; n > 0 {
+				sev = append(sev, fmt.Sprintf("%d %s", n, sv))
+			}
+		}
+		fmt.Fprintf(&s, " (%s).", strings.Join(sev, ", "))
+	}
+	if doc.Decision != nil {
+		result := strings.ToUpper(doc.Decision.Result)
+		color := ansiGreen
+		if doc.Decision.Result != findings.ResultPass {
+			color = ansiBoldRed
+		}
+		fmt.Fprintf(&s, " Result: %s.", o.paint(result, color))
+	}
+	return s.String()
+}
+
+// ANSI SGR sequences used when Options.Color is set.
+const (
+	ansiReset   = "\x1b[0m"
+	ansiBold    = "\x1b[1m"
+	ansiBoldRed = "\x1b[1;31m"
+	ansiRed     = "\x1b[31m"
+	ansiGreen   = "\x1b[32m"
+	ansiYellow  = "\x1b[33m"
+	ansiBlue    = "\x1b[34m"
+	ansiMagenta = "\x1b[35m"
+)
+
+func (o *tableOutputter) paint(s, color string) string {
+	if !o.opts.Color || color == "" || s == "" {
+		return s
+	}
+	return color + s + ansiReset
+}
+
+func decisionColor(d string) string {
+	switch d {
+	case findings.DecisionDeny:
+		return ansiBoldRed
+	case findings.DecisionWarn:
+		return ansiYellow
+	case findings.DecisionAllow:
+		return ansiGreen
+	}
+	return ""
+}
+
+func severityColor(s findings.Severity) string {
+	switch s {
+	case findings.SeverityCritical:
+		return ansiMagenta
+	case findings.SeverityHigh:
+		return ansiRed
+	case findings.SeverityMedium:
+		return ansiYellow
+	case findings.SeverityLow:
+		return ansiBlue
+	}
+	return ""
+}

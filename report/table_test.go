@@ -1,0 +1,143 @@
+package report
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/secgate/secgate/findings"
+)
+
+func TestTableSortOrder(t *testing.T) {
+	f := func(decision string, sev findings.Severity, pkg, id string) findings.Finding {
+		return findings.Finding{
+			ID: findings.Fingerprint(decision, string(sev), pkg, id), Kind: findings.KindVulnerability,
+			Scanner: findings.ScannerDeps, RuleID: id, Severity: sev,
+			Location: findings.Location{Path: "go.mod", Line: 1},
+			Package:  &findings.Package{Name: pkg, Version: "1.0.0", Ecosystem: "Go"},
+			Decision: decision,
+		}
+	}
+	doc := &findings.Document{Findings: []findings.Finding{
+		f("allow", findings.SeverityCritical, "a", "ID-1"),
+		f("", findings.SeverityCritical, "a", "ID-1"),
+		f("warn", findings.SeverityLow, "a", "ID-1"),
+		f("deny", findings.SeverityUnknown, "a", "ID-1"),
+		f("deny", findings.SeverityHigh, "b", "ID-2"),
+		f("deny", findings.SeverityHigh, "b", "ID-1"),
+		f("deny", findings.SeverityHigh, "a", "ID-9"),
+		f("deny", findings.SeverityCritical, "z", "ID-1"),
+		f("warn", findings.SeverityMedium, "a", "ID-1"),
+	}}
+	want := []string{
+		"deny critical z@1.0.0 ID-1",
+		"deny high a@1.0.0 ID-9",
+		"deny high b@1.0.0 ID-1",
+		"deny high b@1.0.0 ID-2",
+		"deny unknown a@1.0.0 ID-1",
+		"warn medium a@1.0.0 ID-1",
+		"warn low a@1.0.0 ID-1",
+		"allow critical a@1.0.0 ID-1",
+		"- critical a@1.0.0 ID-1",
+	}
+	for seed := range uint64(10) {
+		out := string(render(t, FormatTable, Options{}, shuffled(doc, seed)))
+		lines := strings.Split(out, "\n")
+		if !strings.HasPrefix(lines[0], "DECISION  SEVERITY  PACKAGE") {
+			t.Fatalf("no header:\n%s", out)
+		}
+		for i, w := range want {
+			if got := strings.Join(strings.Fields(lines[i+1])[:4], " "); got != w {
+				t.Errorf("seed %d row %d = %q, want %q\n%s", seed, i, got, w, out)
+			}
+		}
+		if got := lines[len(want)+2]; got != "9 findings: 5 deny, 2 warn, 1 allow, 1 undecided (3 critical, 3 high, 1 medium, 1 low, 1 unknown)." {
+			t.Errorf("summary = %q", got)
+		}
+	}
+}
+
+func TestTableCases(t *testing.T) {
+	secret := findings.Finding{
+		ID: findings.Fingerprint("x"), Kind: findings.KindSecret, Scanner: findings.ScannerSecrets,
+		RuleID: "generic-api-key", Title: "Generic API key", Severity: findings.SeverityHigh,
+		Location: findings.Location{Path: ".env"}, Decision: findings.DecisionWarn,
+	}
+	tests := []struct {
+		name string
+		doc  *findings.Document
+		want string
+	}{
+		{
+			name: "no findings, no decision",
+			doc:  &findings.Document{},
+			want: "No findings.\n",
+		},
+		{
+			name: "no findings, pass",
+			doc:  &findings.Document{Decision: &findings.Decision{Result: findings.ResultPass}},
+			want: "No findings. Result: PASS.\n",
+		},
+		{
+			name: "policy result only",
+			doc: &findings.Document{Decision: &findings.Decision{Result: findings.ResultFail, Deny: []findings.PolicyResult{
+				{Msg: "no scan ran", Policy: "secgate.coverage"},
+			}}},
+			want: "Policy results about the whole scan:\n  deny  secgate.coverage: no scan ran\n\nNo findings. Result: FAIL.\n",
+		},
+		{
+			name: "finding without package or line",
+			doc:  &findings.Document{Findings: []findings.Finding{secret}, Decision: &findings.Decision{Result: findings.ResultPass}},
+			want: "DECISION  SEVERITY  PACKAGE  ID               FIXED IN  LOCATION\n" +
+				"warn      high      .env     generic-api-key  -         .env\n" +
+				"\n1 finding: 0 deny, 1 warn, 0 allow (1 high). Result: PASS.\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(render(t, FormatTable, Options{}, tt.doc)); got != tt.want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTableWidth(t *testing.T) {
+	doc := sampleDocument()
+	doc.Findings[0].Location.Path = "some/very/long/path/to/a/nested/module/that/does/not/fit/go.mod"
+	full := string(render(t, FormatTable, Options{}, doc))
+	if !strings.Contains(full, doc.Findings[0].Location.Path) {
+		t.Fatalf("without a width the table must not cut anything:\n%s", full)
+	}
+	const width = 80
+	out := string(render(t, FormatTable, Options{Width: width}, doc))
+	table, _, _ := strings.Cut(out, "\n\n")
+	for _, line := range strings.Split(table, "\n") {
+		if n := utf8.RuneCountInString(line); n > width {
+			t.Errorf("line is %d runes wide, want at most %d: %q", n, width, line)
+		}
+	}
+	if !strings.Contains(out, ellipsis) {
+		t.Errorf("no cell was shortened:\n%s", out)
+	}
+}
+
+func TestTableColor(t *testing.T) {
+	plain := string(render(t, FormatTable, Options{}, sampleDocument()))
+	if strings.Contains(plain, "\x1b[") {
+		t.Errorf("color without Options.Color:\n%s", plain)
+	}
+	colored := string(render(t, FormatTable, Options{Color: true}, sampleDocument()))
+	if !strings.Contains(colored, ansiBoldRed+"deny"+ansiReset) {
+		t.Errorf("no colored deny:\n%q", colored)
+	}
+	// Colors do not change the alignment: without the escapes the text is
+	// the plain table.
+	stripped := colored
+	for _, c := range []string{ansiReset, ansiBold, ansiBoldRed, ansiRed, ansiGreen, ansiYellow, ansiBlue, ansiMagenta} {
+		stripped = strings.ReplaceAll(stripped, c, "")
+	}
+	if stripped != plain {
+		t.Errorf("colored table without escapes differs from the plain one:\n%s\n%s", stripped, plain)
+	}
+}
