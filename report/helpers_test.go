@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/secgate/secgate/findings"
 )
 
@@ -175,38 +173,5 @@ func checkGolden(t *testing.T, name string, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs from the output; if the change is intended, run: go test ./report -update\n--- got ---\n%s", path, got)
-	}
-}
-
-// compileSchema compiles the JSON Schema in data (any draft the library
-// knows), with format assertions on.
-func compileSchema(t testing.TB, name string, data []byte) *jsonschema.Schema {
-	t.Helper()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	url := "file:///schemas/" + name
-	if err := c.AddResource(url, doc); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	sch, err := c.Compile(url)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return sch
-}
-
-// validate checks the JSON instance against sch.
-func validate(t testing.TB, sch *jsonschema.Schema, instance []byte) {
-	t.Helper()
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(instance))
-	if err != nil {
-		t.Fatalf("output is not JSON: %v", err)
-	}
-	if err := sch.Validate(v); err != nil {
-		t.Errorf("output does not validate: %v", err)
 	}
 }

@@ -7,10 +7,11 @@ import (
 	"testing"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/internal/schematest"
 )
 
 func TestJSONValidatesAgainstFindingsSchema(t *testing.T) {
-	sch := compileSchema(t, "findings.schema.json", findings.Schema)
+	sch := schematest.Findings(t)
 
 	nilLists := sampleDocument()
 	nilLists.Scans = nil
@@ -30,7 +31,7 @@ func TestJSONValidatesAgainstFindingsSchema(t *testing.T) {
 	for name, doc := range docs {
 		t.Run(name, func(t *testing.T) {
 			out := render(t, FormatJSON, Options{}, doc)
-			validate(t, sch, out)
+			schematest.Validate(t, sch, out)
 			if bytes.Contains(out, []byte("null")) {
 				t.Errorf("output contains null:\n%s", out)
 			}

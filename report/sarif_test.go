@@ -3,8 +3,6 @@ package report
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/internal/schematest"
 )
 
 // sarifLog is the part of a SARIF log the tests look at.
@@ -94,22 +93,8 @@ func parseSARIF(t testing.TB, out []byte) *sarifLog {
 	return &log
 }
 
-// sarifSchemaPath finds the OASIS SARIF 2.1.0 schema: $SECGATE_SARIF_SCHEMA,
-// else ../shared/schemas/ next to the repository.
-func sarifSchemaPath(t *testing.T) string {
-	if p := os.Getenv("SECGATE_SARIF_SCHEMA"); p != "" {
-		return p
-	}
-	return filepath.Join("..", "..", "shared", "schemas", "sarif-schema-2.1.0.json")
-}
-
 func TestSARIFValidatesAgainstOASISSchema(t *testing.T) {
-	path := sarifSchemaPath(t)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Skipf("SARIF schema not available (%v); set SECGATE_SARIF_SCHEMA", err)
-	}
-	sch := compileSchema(t, "sarif-schema-2.1.0.json", data)
+	sch := schematest.SARIF(t, "..")
 
 	odd := sampleDocument()
 	odd.Findings[0].Location.Path = "dir with space/#weird?/go.mod"
@@ -132,7 +117,7 @@ func TestSARIFValidatesAgainstOASISSchema(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			validate(t, sch, render(t, FormatSARIF, tt.opts, tt.doc))
+			schematest.Validate(t, sch, render(t, FormatSARIF, tt.opts, tt.doc))
 		})
 	}
 

@@ -239,5 +239,20 @@ func readRecord(f *zip.File, wanted map[string]bool) ([]string, *osvschema.Vulne
 	if err := unmarshalOSV.Unmarshal(data, v); err != nil {
 		return nil, nil, err
 	}
+	normalizePyPINames(v)
 	return keys, v, nil
+}
+
+// normalizePyPINames rewrites the PyPI package names of a record in their
+// normalized form (PEP 503: lower case, runs of -_. as one -), the form
+// osv-scalibr gives the scanned package. Many GitHub records spell the
+// project's display name ("Jinja2", "Django"); compared byte for byte, as
+// osv-scanner's offline matcher does, they never match. The OSV API
+// normalizes the same way.
+func normalizePyPINames(v *osvschema.Vulnerability) {
+	for _, a := range v.GetAffected() {
+		if p := a.GetPackage(); p != nil && baseEcosystem(p.GetEcosystem()) == "PyPI" {
+			p.Name = strings.ToLower(pythonNormalization.ReplaceAllLiteralString(p.GetName(), "-"))
+		}
+	}
 }

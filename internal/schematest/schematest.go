@@ -1,0 +1,75 @@
+// Package schematest validates secgate's outputs against their JSON Schemas
+// in tests: the findings document against findings/schema.json, SARIF against
+// the OASIS SARIF 2.1.0 schema when a copy is available.
+package schematest
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/secgate/secgate/findings"
+)
+
+// SARIFSchemaEnv names a SARIF 2.1.0 schema file to use instead of the
+// default location, ../shared/schemas/sarif-schema-2.1.0.json beside the
+// repository.
+const SARIFSchemaEnv = "SECGATE_SARIF_SCHEMA"
+
+// Compile compiles the JSON Schema in data (any draft the library knows),
+// with format assertions on.
+func Compile(t testing.TB, name string, data []byte) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	url := "file:///schemas/" + name
+	if err := c.AddResource(url, doc); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	sch, err := c.Compile(url)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return sch
+}
+
+// Findings is the schema of the findings document.
+func Findings(t testing.TB) *jsonschema.Schema {
+	t.Helper()
+	return Compile(t, "findings.schema.json", findings.Schema)
+}
+
+// SARIF is the OASIS SARIF 2.1.0 schema. repoRoot is the repository root
+// relative to the test's directory. The test is skipped when no copy of the
+// schema is available.
+func SARIF(t testing.TB, repoRoot string) *jsonschema.Schema {
+	t.Helper()
+	path := os.Getenv(SARIFSchemaEnv)
+	if path == "" {
+		path = filepath.Join(repoRoot, "..", "shared", "schemas", "sarif-schema-2.1.0.json")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("SARIF schema not available (%v); set %s", err, SARIFSchemaEnv)
+	}
+	return Compile(t, "sarif-schema-2.1.0.json", data)
+}
+
+// Validate checks the JSON instance against sch.
+func Validate(t testing.TB, sch *jsonschema.Schema, instance []byte) {
+	t.Helper()
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(instance))
+	if err != nil {
+		t.Fatalf("output is not JSON: %v", err)
+	}
+	if err := sch.Validate(v); err != nil {
+		t.Errorf("output does not validate: %v", err)
+	}
+}
