@@ -1,14 +1,12 @@
 package npmlock
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/google/osv-scalibr/extractor"
@@ -18,6 +16,8 @@ import (
 	scalibrfs "github.com/google/osv-scalibr/fs"
 
 	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
+
+	"github.com/secgate/secgate/internal/lockgen"
 )
 
 const v3 = `{
@@ -134,7 +134,7 @@ func TestParseErrors(t *testing.T) {
 // extractor returns (names, versions, commits, groups and lines), so that
 // replacing it changes speed only.
 func TestSameAsScalibr(t *testing.T) {
-	for name, content := range map[string]string{"v3": v3, "v1": v1, "generated": string(Generate(300))} {
+	for name, content := range map[string]string{"v3": v3, "v1": v1, "generated": string(lockgen.PackageLock(300))} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			if err := os.WriteFile(filepath.Join(dir, "package-lock.json"), []byte(content), 0o644); err != nil {
@@ -211,29 +211,48 @@ type simpleAPI string
 func (s simpleAPI) Path() string               { return string(s) }
 func (s simpleAPI) Stat() (os.FileInfo, error) { return nil, os.ErrNotExist }
 
-// Generate writes a lockfile v3 with n packages, a third of them nested.
-func Generate(n int) []byte {
-	var b bytes.Buffer
-	b.WriteString("{\n  \"name\": \"big\",\n  \"version\": \"1.0.0\",\n  \"lockfileVersion\": 3,\n  \"requires\": true,\n  \"packages\": {\n    \"\": {\n      \"name\": \"big\"\n    }")
-	for i := range n {
-		key := fmt.Sprintf("node_modules/pkg-%d", i)
-		if i%3 == 2 {
-			key = fmt.Sprintf("node_modules/pkg-%d/node_modules/@scope/dep-%d", i-1, i)
-		}
-		fmt.Fprintf(&b, ",\n    %q: {\n      \"version\": \"%d.%d.%d\",\n      \"resolved\": \"https://registry.npmjs.org/%s/-/x-%d.tgz\",\n      \"integrity\": \"sha512-%s\",\n      \"dev\": %v,\n      \"dependencies\": {\n        \"pkg-%d\": \"^1.0.0\"\n      }\n    }",
-			key, i%7, i%13, i%5, strings.TrimPrefix(key, "node_modules/"), i, strings.Repeat("A", 86), i%4 == 0, (i+1)%n)
-	}
-	b.WriteString("\n  }\n}\n")
-	return b.Bytes()
-}
-
 func BenchmarkParse100k(b *testing.B) {
-	data := Generate(100_000)
+	data := lockgen.PackageLock(100_000)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Parse(data); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkExtract20k compares npmlock with osv-scalibr's package-lock.json
+// extractor on the same 20,000-package lockfile, in one run:
+//
+//	go test -run XXX -bench Extract20k -benchtime 1x ./scanners/deps/npmlock
+//
+// (osv-scalibr's line lookup is quadratic; at 100,000 packages it takes
+// minutes, so the comparison is made at 20,000.)
+func BenchmarkExtract20k(b *testing.B) {
+	dir := b.TempDir()
+	data := lockgen.PackageLock(20_000)
+	if err := os.WriteFile(filepath.Join(dir, "package-lock.json"), data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	theirs, err := packagelockjson.New(&cpb.PluginConfig{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, e := range []filesystem.Extractor{Extractor{}, theirs} {
+		b.Run(e.Name(), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				f, err := os.Open(filepath.Join(dir, "package-lock.json"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				inv, err := e.Extract(context.Background(), &filesystem.ScanInput{FS: scalibrfs.DirFS(dir), Path: "package-lock.json", Root: dir, Reader: f})
+				f.Close()
+				if err != nil || len(inv.Packages) == 0 {
+					b.Fatalf("%d packages, %v", len(inv.Packages), err)
+				}
+			}
+		})
 	}
 }
