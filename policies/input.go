@@ -1,0 +1,157 @@
+package policies
+
+import (
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/secgate/secgate/findings"
+)
+
+// inputValue converts doc to the policy input: the document as its JSON
+// encoding reads (same keys, optional fields omitted when empty), without
+// the document's or the findings' decisions. Lists that Go leaves nil are
+// empty arrays, as the schema says, so that policies can count them.
+//
+// Building the AST directly is about 4x faster than a JSON round trip and
+// allocates a quarter of the memory (BenchmarkInput).
+func inputValue(doc *findings.Document) ast.Value {
+	b := newInputBuilder()
+	scans := make([]*ast.Term, len(doc.Scans))
+	for i := range doc.Scans {
+		scans[i] = b.scan(&doc.Scans[i])
+	}
+	fs := make([]*ast.Term, len(doc.Findings))
+	for i := range doc.Findings {
+		fs[i] = b.finding(&doc.Findings[i])
+	}
+	return ast.NewObject(
+		ast.Item(b.str("schema_version"), ast.IntNumberTerm(doc.SchemaVersion)),
+		ast.Item(b.str("tool"), ast.ObjectTerm(
+			ast.Item(b.str("name"), b.text(doc.Tool.Name)),
+			ast.Item(b.str("version"), b.text(doc.Tool.Version)),
+		)),
+		ast.Item(b.str("scans"), ast.ArrayTerm(scans...)),
+		ast.Item(b.str("findings"), ast.ArrayTerm(fs...)),
+	)
+}
+
+// inputBuilder builds one input. It shares one term per distinct string
+// (terms in an input are never modified): a document repeats most of its
+// strings (keys, kinds, severities, paths, packages, advisories), so sharing
+// saves time and memory. Finding IDs are unique and are not shared.
+type inputBuilder struct {
+	strings map[string]*ast.Term
+	terms   []ast.Term     // slab the string terms are cut from
+	items   [][2]*ast.Term // scratch for one object's items; NewObject copies them
+}
+
+func newInputBuilder() *inputBuilder {
+	return &inputBuilder{strings: make(map[string]*ast.Term, 1024)}
+}
+
+// str returns the shared term for a key or a value with few distinct values.
+func (b *inputBuilder) str(s string) *ast.Term {
+	if t, ok := b.strings[s]; ok {
+		return t
+	}
+	t := ast.StringTerm(s)
+	b.strings[s] = t
+	return t
+}
+
+// text returns a new term for s, cut from a slab: one allocation for many
+// terms.
+func (b *inputBuilder) text(s string) *ast.Term {
+	if len(b.terms) == 0 {
+		b.terms = make([]ast.Term, 1024)
+	}
+	t := &b.terms[0]
+	b.terms = b.terms[1:]
+	t.Value = ast.String(s)
+	return t
+}
+
+func (b *inputBuilder) strs(ss []string) *ast.Term {
+	ts := make([]*ast.Term, len(ss))
+	for i, s := range ss {
+		ts[i] = b.text(s)
+	}
+	return ast.ArrayTerm(ts...)
+}
+
+// add appends key: value to the scratch items.
+func (b *inputBuilder) add(key string, value *ast.Term) {
+	b.items = append(b.items, ast.Item(b.str(key), value))
+}
+
+// addString appends key: s unless s is empty (omitempty).
+func (b *inputBuilder) addString(key, s string) {
+	if s != "" {
+		b.add(key, b.text(s))
+	}
+}
+
+// object returns an object of the scratch items from start on and drops
+// them from the scratch.
+func (b *inputBuilder) object(start int) *ast.Term {
+	t := ast.ObjectTerm(b.items[start:]...)
+	clear(b.items[start:])
+	b.items = b.items[:start]
+	return t
+}
+
+func (b *inputBuilder) scan(s *findings.Scan) *ast.Term {
+	start := len(b.items)
+	b.add("scanner", b.str(s.Scanner))
+	b.add("target", b.text(s.Target))
+	if len(s.Stats) > 0 {
+		stats := len(b.items)
+		for name, n := range s.Stats {
+			b.add(name, ast.IntNumberTerm(n))
+		}
+		b.add("stats", b.object(stats))
+	}
+	return b.object(start)
+}
+
+func (b *inputBuilder) finding(f *findings.Finding) *ast.Term {
+	start := len(b.items)
+	b.add("id", b.text(f.ID))
+	b.add("kind", b.str(string(f.Kind)))
+	b.add("scanner", b.str(f.Scanner))
+	b.add("rule_id", b.text(f.RuleID))
+	b.add("title", b.text(f.Title))
+	b.add("severity", b.str(string(f.Severity)))
+	if f.CVSS != nil {
+		cvss := len(b.items)
+		b.add("score", ast.FloatNumberTerm(f.CVSS.Score))
+		b.add("vector", b.text(f.CVSS.Vector))
+		b.add("cvss", b.object(cvss))
+	}
+	loc := len(b.items)
+	b.add("path", b.text(f.Location.Path))
+	if f.Location.Line != 0 {
+		b.add("line", ast.IntNumberTerm(f.Location.Line))
+	}
+	b.add("location", b.object(loc))
+	if p := f.Package; p != nil {
+		pkg := len(b.items)
+		b.add("name", b.text(p.Name))
+		b.add("version", b.text(p.Version))
+		b.add("ecosystem", b.str(p.Ecosystem))
+		b.addString("purl", p.PURL)
+		b.add("package", b.object(pkg))
+	}
+	if v := f.Vulnerability; v != nil {
+		vuln := len(b.items)
+		b.add("id", b.text(v.ID))
+		b.add("aliases", b.strs(v.Aliases))
+		b.addString("summary", v.Summary)
+		b.addString("details", v.Details)
+		b.add("fixed_versions", b.strs(v.FixedVersions))
+		b.add("references", b.strs(v.References))
+		b.addString("published", v.Published)
+		b.addString("modified", v.Modified)
+		b.add("vulnerability", b.object(vuln))
+	}
+	return b.object(start)
+}

@@ -1,0 +1,434 @@
+// Package policies owns secgate's policy engine: the default Rego policies
+// embedded in the binary (default/*.rego) and the Engine that evaluates them
+// over a findings document and turns their deny and warn rules into a
+// findings.Decision.
+//
+// A policy is a Rego package under data.secgate that defines deny and/or
+// warn as partial sets of objects with a string "msg" and, when the result
+// is about one finding, that finding's "id". data.secgate.config is reserved
+// for secgate's settings (fail_on, unknown_severity). See docs/policies.md.
+//
+// The engine fails closed: any problem with the policies or their evaluation
+// is an error wrapping ErrPolicy, never a pass.
+package policies
+
+import (
+	"cmp"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/secgate/secgate/findings"
+)
+
+// DefaultTimeout bounds one Decide when Options.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// ErrPolicy is wrapped by every error New and Decide return: the policies
+// could not be compiled or could not decide, so the gate has no verdict.
+var ErrPolicy = errors.New("policy error")
+
+// policyErr is what the engine was doing ("compile policies") and why it
+// failed, usually with OPA's error text. It matches ErrPolicy.
+type policyErr struct {
+	op  string
+	err error
+}
+
+func (e *policyErr) Error() string        { return e.op + ": " + e.err.Error() }
+func (e *policyErr) Unwrap() error        { return e.err }
+func (e *policyErr) Is(target error) bool { return target == ErrPolicy }
+
+func policyError(op string, err error) error { return &policyErr{op: op, err: err} }
+
+//go:embed default/*.rego
+var defaultFS embed.FS
+
+// Options configures an Engine.
+type Options struct {
+	// Data is merged into data (e.g. {"secgate":{"config":{"fail_on":"high"}}}).
+	// data.secgate.config is validated: fail_on is one of critical, high,
+	// medium, low; unknown_severity is deny or warn; no other keys.
+	Data map[string]any
+	// Timeout bounds one Decide; DefaultTimeout when zero or negative.
+	Timeout time.Duration
+}
+
+// Engine evaluates compiled policies. It is safe for concurrent use.
+type Engine struct {
+	query    rego.PreparedEvalQuery
+	policies []policyRules
+	timeout  time.Duration
+}
+
+// policyRules is one package under data.secgate that defines deny and/or
+// warn rules, and the query variables bound to them.
+type policyRules struct {
+	path    ast.Ref // e.g. data.secgate.vulnerabilities
+	name    string  // path without "data.", e.g. "secgate.vulnerabilities"
+	denyVar string  // "" when the package has no deny rule
+	warnVar string
+}
+
+// New parses and compiles the default policies and prepares the query that
+// Decide evaluates.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	modules, err := defaultModules()
+	if err != nil {
+		return nil, policyError("load policies", err)
+	}
+	return newEngine(ctx, opts, modules)
+}
+
+// defaultModules returns the embedded default policies, without their tests,
+// keyed by file name.
+func defaultModules() (map[string]string, error) {
+	return readModules(false)
+}
+
+// readModules reads the embedded .rego files; tests says whether to include
+// the *_test.rego files.
+func readModules(tests bool) (map[string]string, error) {
+	names, err := fs.Glob(defaultFS, "default/*.rego")
+	if err != nil {
+		return nil, err
+	}
+	modules := make(map[string]string, len(names))
+	for _, name := range names {
+		if !tests && strings.HasSuffix(name, "_test.rego") {
+			continue
+		}
+		src, err := defaultFS.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		modules[name] = string(src)
+	}
+	return modules, nil
+}
+
+// newEngine compiles modules (file name → Rego source) with opts. It is the
+// seam for custom policies: New passes the defaults.
+func newEngine(ctx context.Context, opts Options, modules map[string]string) (*Engine, error) {
+	data, err := normalizeData(opts.Data)
+	if err != nil {
+		return nil, policyError("configure policies", err)
+	}
+
+	parsed := make(map[string]*ast.Module, len(modules))
+	for _, name := range slices.Sorted(maps.Keys(modules)) {
+		m, err := ast.ParseModuleWithOpts(name, modules[name], ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			return nil, policyError("parse policies", err)
+		}
+		parsed[name] = m
+	}
+
+	store := inmem.NewFromObjectWithOpts(data, inmem.OptReturnASTValuesOnRead(true))
+	compiler, err := compile(ctx, store, parsed)
+	if err != nil {
+		return nil, policyError("compile policies", err)
+	}
+
+	policies, err := discover(compiler)
+	if err != nil {
+		return nil, policyError("compile policies", err)
+	}
+
+	query, err := rego.New(
+		rego.Compiler(compiler),
+		rego.Store(store),
+		rego.ParsedQuery(queryBody(policies)),
+		rego.StrictBuiltinErrors(true),
+		// Keep results as AST terms: Decide checks their types (a set, an
+		// object with a string msg) and skips the JSON conversion.
+		rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, policyError("prepare policy query", err)
+	}
+
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	return &Engine{query: query, policies: policies, timeout: timeout}, nil
+}
+
+// compile compiles the modules in strict mode, checking that no rule
+// conflicts with the data in store.
+func compile(ctx context.Context, store storage.Store, modules map[string]*ast.Module) (*ast.Compiler, error) {
+	txn, err := store.NewTransaction(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Abort(ctx, txn)
+
+	c := ast.NewCompiler().
+		WithStrict(true).
+		WithDefaultRegoVersion(ast.RegoV1).
+		WithUseTypeCheckAnnotations(true).
+		WithPathConflictsCheck(storage.NonEmpty(ctx, store, txn))
+	if c.Compile(modules); c.Failed() {
+		return nil, c.Errors
+	}
+	return c, nil
+}
+
+// discover finds every package under data.secgate that defines deny or warn
+// rules. A deny or warn rule that would not be evaluated, or whose value
+// would not be a set, is an error: a policy that silently does nothing must
+// not pass the gate.
+func discover(c *ast.Compiler) ([]policyRules, error) {
+	secgateRef := ast.MustParseRef("data.secgate")
+	configRef := ast.MustParseRef("data.secgate.config")
+	byName := map[string]*policyRules{}
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(c.Modules)) {
+		m := c.Modules[name]
+		if m.Package.Path.HasPrefix(configRef) {
+			errs = append(errs, fmt.Errorf("%s: package %s: data.secgate.config is reserved for settings",
+				name, strings.TrimPrefix(m.Package.Path.String(), "data.")))
+			continue
+		}
+		for _, r := range m.Rules {
+			ref := r.Ref()
+			i := slices.IndexFunc(ref[1:], func(t *ast.Term) bool {
+				return t.Value.Compare(ast.String("deny")) == 0 || t.Value.Compare(ast.String("warn")) == 0
+			}) + 1
+			if i == 0 {
+				continue
+			}
+			rule := ref[i].Value.(ast.String)
+			loc := r.Location.String()
+			pkg := ref[:i]
+			switch {
+			case !pkg.HasPrefix(secgateRef):
+				errs = append(errs, fmt.Errorf("%s: %s is outside data.secgate and would never be evaluated", loc, ref[:i+1]))
+			case i != len(ref)-1 || r.Head.RuleKind() != ast.MultiValue || len(r.Head.Args) > 0:
+				errs = append(errs, fmt.Errorf("%s: %s must be a partial set rule (%s contains result if { ... })", loc, ref[:i+1], string(rule)))
+			default:
+				p := strings.TrimPrefix(pkg.String(), "data.")
+				if byName[p] == nil {
+					byName[p] = &policyRules{path: pkg.Copy(), name: p}
+				}
+				if rule == "deny" {
+					byName[p].denyVar = "deny"
+				} else {
+					byName[p].warnVar = "warn"
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if len(byName) == 0 {
+		return nil, errors.New("no deny or warn rules under data.secgate")
+	}
+	policies := make([]policyRules, 0, len(byName))
+	for i, p := range slices.Sorted(maps.Keys(byName)) {
+		pr := *byName[p]
+		if pr.denyVar != "" {
+			pr.denyVar = fmt.Sprintf("deny%d", i)
+		}
+		if pr.warnVar != "" {
+			pr.warnVar = fmt.Sprintf("warn%d", i)
+		}
+		policies = append(policies, pr)
+	}
+	return policies, nil
+}
+
+// queryBody builds the one query Decide evaluates:
+// deny0 := data.secgate.a.deny; warn0 := data.secgate.a.warn; deny1 := ...
+func queryBody(policies []policyRules) ast.Body {
+	var body ast.Body
+	bind := func(v string, pkg ast.Ref, rule string) {
+		ref := pkg.Append(ast.StringTerm(rule))
+		body.Append(ast.Assign.Expr(ast.VarTerm(v), ast.RefTerm(ref...)))
+	}
+	for _, p := range policies {
+		if p.denyVar != "" {
+			bind(p.denyVar, p.path, "deny")
+		}
+		if p.warnVar != "" {
+			bind(p.warnVar, p.path, "warn")
+		}
+	}
+	return body
+}
+
+// normalizeData turns data into plain JSON values and validates
+// data.secgate.config.
+func normalizeData(data map[string]any) (map[string]any, error) {
+	out := map[string]any{}
+	if data == nil {
+		return out, nil
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	sg, ok := out["secgate"]
+	if !ok {
+		return out, nil
+	}
+	sgObj, ok := sg.(map[string]any)
+	if !ok {
+		return nil, errors.New("data.secgate must be an object")
+	}
+	cfg, ok := sgObj["config"]
+	if !ok {
+		return out, nil
+	}
+	cfgObj, ok := cfg.(map[string]any)
+	if !ok {
+		return nil, errors.New("data.secgate.config must be an object")
+	}
+	allowed := map[string][]string{
+		"fail_on":          {"critical", "high", "medium", "low"},
+		"unknown_severity": {"deny", "warn"},
+	}
+	for _, k := range slices.Sorted(maps.Keys(cfgObj)) {
+		values, ok := allowed[k]
+		if !ok {
+			return nil, fmt.Errorf("data.secgate.config.%s: unknown setting (want fail_on or unknown_severity)", k)
+		}
+		if v, _ := cfgObj[k].(string); !slices.Contains(values, v) {
+			return nil, fmt.Errorf("data.secgate.config.%s: invalid value %v (want %s)", k, cfgObj[k], strings.Join(values, ", "))
+		}
+	}
+	return out, nil
+}
+
+// Decide evaluates the policies over doc in one evaluation. It sets
+// doc.Decision and each finding's Decision (deny if a deny result has its
+// id, else warn if a warn result has, else allow) and returns the decision.
+// The input the policies see is doc without any decision. On error doc is
+// left unchanged and the error wraps ErrPolicy.
+func (e *Engine) Decide(ctx context.Context, doc *findings.Document) (*findings.Decision, error) {
+	if doc == nil {
+		return nil, policyError("evaluate policies", errors.New("no findings document"))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, policyError("evaluate policies", err)
+	}
+	input := inputValue(doc)
+
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = fmt.Errorf("%w (timeout %s): %w", ctxErr, e.timeout, err)
+		}
+		return nil, policyError("evaluate policies", err)
+	}
+	if len(rs) != 1 {
+		return nil, policyError("evaluate policies", fmt.Errorf("query returned %d results, want 1 (a deny or warn rule is undefined)", len(rs)))
+	}
+
+	dec := &findings.Decision{Result: findings.ResultPass, Deny: []findings.PolicyResult{}, Warn: []findings.PolicyResult{}}
+	for _, p := range e.policies {
+		if p.denyVar != "" {
+			if dec.Deny, err = appendResults(dec.Deny, rs[0].Bindings[p.denyVar], p.name, "deny"); err != nil {
+				return nil, policyError("read policy results", err)
+			}
+		}
+		if p.warnVar != "" {
+			if dec.Warn, err = appendResults(dec.Warn, rs[0].Bindings[p.warnVar], p.name, "warn"); err != nil {
+				return nil, policyError("read policy results", err)
+			}
+		}
+	}
+	sortResults(dec.Deny)
+	sortResults(dec.Warn)
+	dec.Deny = slices.Compact(dec.Deny)
+	dec.Warn = slices.Compact(dec.Warn)
+	if len(dec.Deny) > 0 {
+		dec.Result = findings.ResultFail
+	}
+
+	decisions := make(map[string]string, len(dec.Deny)+len(dec.Warn))
+	for _, r := range dec.Warn {
+		if r.ID != "" {
+			decisions[r.ID] = findings.DecisionWarn
+		}
+	}
+	for _, r := range dec.Deny {
+		if r.ID != "" {
+			decisions[r.ID] = findings.DecisionDeny
+		}
+	}
+	for i := range doc.Findings {
+		f := &doc.Findings[i]
+		f.Decision = cmp.Or(decisions[f.ID], findings.DecisionAllow)
+	}
+	doc.Decision = dec
+	return dec, nil
+}
+
+// appendResults appends the elements of one deny or warn set to dst.
+func appendResults(dst []findings.PolicyResult, v any, policy, rule string) ([]findings.PolicyResult, error) {
+	where := "data." + policy + "." + rule
+	t, ok := v.(*ast.Term)
+	if !ok {
+		return nil, fmt.Errorf("%s is undefined", where)
+	}
+	set, ok := t.Value.(ast.Set)
+	if !ok {
+		return nil, fmt.Errorf("%s is a %s, want a set", where, ast.ValueName(t.Value))
+	}
+	err := set.Iter(func(elem *ast.Term) error {
+		obj, ok := elem.Value.(ast.Object)
+		if !ok {
+			return fmt.Errorf("%s: element %v is a %s, want an object with a string msg", where, elem, ast.ValueName(elem.Value))
+		}
+		r := findings.PolicyResult{Policy: policy}
+		mt := obj.Get(ast.InternedTerm("msg"))
+		if mt == nil {
+			return fmt.Errorf("%s: element %v has no msg", where, elem)
+		}
+		msg, ok := mt.Value.(ast.String)
+		if !ok {
+			return fmt.Errorf("%s: element %v: msg is a %s, want a string", where, elem, ast.ValueName(mt.Value))
+		}
+		r.Msg = string(msg)
+		if it := obj.Get(ast.InternedTerm("id")); it != nil {
+			id, ok := it.Value.(ast.String)
+			if !ok {
+				return fmt.Errorf("%s: element %v: id is a %s, want a string", where, elem, ast.ValueName(it.Value))
+			}
+			r.ID = string(id)
+		}
+		dst = append(dst, r)
+		return nil
+	})
+	return dst, err
+}
+
+func sortResults(rs []findings.PolicyResult) {
+	slices.SortFunc(rs, func(a, b findings.PolicyResult) int {
+		return cmp.Or(
+			cmp.Compare(a.Policy, b.Policy),
+			cmp.Compare(a.ID, b.ID),
+			cmp.Compare(a.Msg, b.Msg),
+		)
+	})
+}

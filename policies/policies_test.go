@@ -1,0 +1,591 @@
+package policies
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/secgate/secgate/findings"
+)
+
+// newTestEngine compiles the default policies plus extra modules.
+func newTestEngine(t *testing.T, opts Options, extra map[string]string) (*Engine, error) {
+	t.Helper()
+	modules, err := defaultModules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps.Copy(modules, extra)
+	return newEngine(context.Background(), opts, modules)
+}
+
+func mustEngine(t *testing.T, opts Options, extra map[string]string) *Engine {
+	t.Helper()
+	e, err := newTestEngine(t, opts, extra)
+	if err != nil {
+		t.Fatalf("new engine: %v", err)
+	}
+	return e
+}
+
+func vuln(id string, sev findings.Severity) findings.Finding {
+	return findings.Finding{
+		ID:       id,
+		Kind:     findings.KindVulnerability,
+		Scanner:  findings.ScannerDeps,
+		RuleID:   "GO-2021-0113",
+		Title:    "Out-of-bounds read in golang.org/x/text/language",
+		Severity: sev,
+		Location: findings.Location{Path: "go.mod", Line: 5},
+		Package:  &findings.Package{Name: "golang.org/x/text", Version: "0.3.5", Ecosystem: "Go"},
+		Vulnerability: &findings.Vulnerability{
+			ID:            "GO-2021-0113",
+			Aliases:       []string{"CVE-2021-38561"},
+			FixedVersions: []string{"0.3.7"},
+			References:    []string{"https://pkg.go.dev/vuln/GO-2021-0113"},
+		},
+	}
+}
+
+func secret(id string) findings.Finding {
+	return findings.Finding{
+		ID: id, Kind: findings.KindSecret, Scanner: findings.ScannerSecrets,
+		RuleID: "aws-access-key-id", Title: "AWS access key ID", Severity: findings.SeverityHigh,
+		Location: findings.Location{Path: "config/prod.env", Line: 3},
+	}
+}
+
+func misconf(id string, sev findings.Severity) findings.Finding {
+	return findings.Finding{
+		ID: id, Kind: findings.KindMisconfiguration, Scanner: findings.ScannerContainer,
+		RuleID: "DS002", Title: "Image runs as root", Severity: sev,
+		Location: findings.Location{Path: "Dockerfile"},
+	}
+}
+
+func document(fs ...findings.Finding) *findings.Document {
+	return &findings.Document{
+		SchemaVersion: findings.SchemaVersion,
+		Tool:          findings.Tool{Name: "secgate", Version: "test"},
+		Scans:         []findings.Scan{{Scanner: findings.ScannerDeps, Target: ".", Stats: map[string]int{"packages": 12}}},
+		Findings:      fs,
+	}
+}
+
+func decisions(doc *findings.Document) map[string]string {
+	m := map[string]string{}
+	for _, f := range doc.Findings {
+		m[f.ID] = f.Decision
+	}
+	return m
+}
+
+func config(kv ...string) Options {
+	cfg := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		cfg[kv[i]] = kv[i+1]
+	}
+	return Options{Data: map[string]any{"secgate": map[string]any{"config": cfg}}}
+}
+
+func TestNewDiscoversDefaultPolicies(t *testing.T) {
+	e, err := New(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []policyRules{
+		{name: "secgate.misconfigurations", denyVar: "deny0", warnVar: "warn0"},
+		{name: "secgate.secrets", denyVar: "deny1"},
+		{name: "secgate.vulnerabilities", denyVar: "deny2", warnVar: "warn2"},
+	}
+	got := slices.Clone(e.policies)
+	for i := range got {
+		if p := "data." + got[i].name; got[i].path.String() != p {
+			t.Errorf("path = %v, want %s", got[i].path, p)
+		}
+		got[i].path = nil
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("policies = %+v, want %+v", got, want)
+	}
+	q := queryBody(e.policies).String()
+	if wantQ := "assign(deny0, data.secgate.misconfigurations.deny); assign(warn0, data.secgate.misconfigurations.warn); " +
+		"assign(deny1, data.secgate.secrets.deny); assign(deny2, data.secgate.vulnerabilities.deny); assign(warn2, data.secgate.vulnerabilities.warn)"; q != wantQ {
+		t.Errorf("query = %s\nwant %s", q, wantQ)
+	}
+	if e.timeout != DefaultTimeout {
+		t.Errorf("timeout = %v, want %v", e.timeout, DefaultTimeout)
+	}
+}
+
+func TestDecideThresholds(t *testing.T) {
+	all := func() *findings.Document {
+		return document(
+			vuln("c", findings.SeverityCritical),
+			vuln("h", findings.SeverityHigh),
+			vuln("m", findings.SeverityMedium),
+			vuln("l", findings.SeverityLow),
+			vuln("u", findings.SeverityUnknown),
+		)
+	}
+	const D, W = findings.DecisionDeny, findings.DecisionWarn
+	tests := []struct {
+		name string
+		opts Options
+		want map[string]string
+	}{
+		{"default is high", Options{}, map[string]string{"c": D, "h": D, "m": W, "l": W, "u": D}},
+		{"critical", config("fail_on", "critical"), map[string]string{"c": D, "h": W, "m": W, "l": W, "u": D}},
+		{"high", config("fail_on", "high"), map[string]string{"c": D, "h": D, "m": W, "l": W, "u": D}},
+		{"medium", config("fail_on", "medium"), map[string]string{"c": D, "h": D, "m": D, "l": W, "u": D}},
+		{"low", config("fail_on", "low"), map[string]string{"c": D, "h": D, "m": D, "l": D, "u": D}},
+		{"unknown deny", config("unknown_severity", "deny"), map[string]string{"c": D, "h": D, "m": W, "l": W, "u": D}},
+		{"unknown warn", config("unknown_severity", "warn"), map[string]string{"c": D, "h": D, "m": W, "l": W, "u": W}},
+		{"critical and unknown warn", config("fail_on", "critical", "unknown_severity", "warn"),
+			map[string]string{"c": D, "h": W, "m": W, "l": W, "u": W}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := mustEngine(t, tt.opts, nil)
+			doc := all()
+			dec, err := e.Decide(context.Background(), doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := decisions(doc); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("decisions = %v, want %v", got, tt.want)
+			}
+			if dec.Result != findings.ResultFail {
+				t.Errorf("result = %q, want fail", dec.Result)
+			}
+			if doc.Decision != dec {
+				t.Error("doc.Decision is not the returned decision")
+			}
+		})
+	}
+}
+
+func TestDecideUnknownSeverityAlone(t *testing.T) {
+	tests := []struct {
+		opts       Options
+		wantResult string
+		wantDec    string
+	}{
+		{Options{}, findings.ResultFail, findings.DecisionDeny},
+		{config("unknown_severity", "warn"), findings.ResultPass, findings.DecisionWarn},
+	}
+	for _, tt := range tests {
+		e := mustEngine(t, tt.opts, nil)
+		doc := document(vuln("u", findings.SeverityUnknown))
+		dec, err := e.Decide(context.Background(), doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dec.Result != tt.wantResult || doc.Findings[0].Decision != tt.wantDec {
+			t.Errorf("%v: result %q, decision %q; want %q, %q", tt.opts.Data, dec.Result, doc.Findings[0].Decision, tt.wantResult, tt.wantDec)
+		}
+	}
+}
+
+func TestDecideFullDecision(t *testing.T) {
+	e := mustEngine(t, Options{}, nil)
+	noFix := vuln("v2", findings.SeverityCritical)
+	noFix.Vulnerability.FixedVersions = nil
+	noFix.Location.Line = 0
+	doc := document(
+		vuln("v1", findings.SeverityMedium),
+		noFix,
+		secret("s1"),
+		misconf("m1", findings.SeverityHigh),
+		misconf("m2", findings.SeverityLow),
+		findings.Finding{ID: "x1", Kind: "license", Scanner: "deps", RuleID: "GPL", Severity: findings.SeverityHigh},
+	)
+	dec, err := e.Decide(context.Background(), doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &findings.Decision{
+		Result: findings.ResultFail,
+		Deny: []findings.PolicyResult{
+			{Policy: "secgate.misconfigurations", ID: "m1", Msg: "DS002 (high) at Dockerfile: Image runs as root"},
+			{Policy: "secgate.secrets", ID: "s1", Msg: "secret (aws-access-key-id) at config/prod.env:3: remove it from the source and rotate it"},
+			{Policy: "secgate.vulnerabilities", ID: "v2", Msg: "GO-2021-0113 (critical) in golang.org/x/text@0.3.5 (go.mod): no fix available"},
+		},
+		Warn: []findings.PolicyResult{
+			{Policy: "secgate.misconfigurations", ID: "m2", Msg: "DS002 (low) at Dockerfile: Image runs as root"},
+			{Policy: "secgate.vulnerabilities", ID: "v1", Msg: "GO-2021-0113 (medium) in golang.org/x/text@0.3.5 (go.mod:5): fixed in 0.3.7"},
+		},
+	}
+	if !reflect.DeepEqual(dec, want) {
+		got, _ := json.MarshalIndent(dec, "", "  ")
+		t.Errorf("decision:\n%s", got)
+	}
+	wantDecisions := map[string]string{"v1": "warn", "v2": "deny", "s1": "deny", "m1": "deny", "m2": "warn", "x1": "allow"}
+	if got := decisions(doc); !reflect.DeepEqual(got, wantDecisions) {
+		t.Errorf("decisions = %v, want %v", got, wantDecisions)
+	}
+}
+
+// TestDecidePerFindingDecisions uses a custom policy to check how results map
+// to findings: deny beats warn, results without an id mark no finding.
+func TestDecidePerFindingDecisions(t *testing.T) {
+	e := mustEngine(t, Options{}, map[string]string{"custom.rego": `package secgate.custom
+
+deny contains {"id": "both", "msg": "denied"} if true
+
+warn contains {"id": id, "msg": "warned"} if some id in ["both", "warned"]
+
+warn contains {"msg": "about the whole document"} if true
+`})
+	other := func(id string) findings.Finding {
+		return findings.Finding{ID: id, Kind: "other", Scanner: "deps", RuleID: "R", Severity: findings.SeverityLow}
+	}
+	doc := document(other("both"), other("warned"), other("none"))
+	dec, err := e.Decide(context.Background(), doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"both": "deny", "warned": "warn", "none": "allow"}
+	if got := decisions(doc); !reflect.DeepEqual(got, want) {
+		t.Errorf("decisions = %v, want %v", got, want)
+	}
+	if dec.Result != findings.ResultFail || len(dec.Deny) != 1 || len(dec.Warn) != 3 {
+		t.Errorf("decision = %+v", dec)
+	}
+	if dec.Warn[0].ID != "" || dec.Warn[0].Msg != "about the whole document" {
+		t.Errorf("first warn = %+v, want the id-less one first", dec.Warn[0])
+	}
+}
+
+func TestDecideDeterministic(t *testing.T) {
+	e := mustEngine(t, Options{}, nil)
+	var fs []findings.Finding
+	sevs := findings.Severities
+	for i := range 200 {
+		var f findings.Finding
+		switch i % 3 {
+		case 0:
+			f = vuln("", sevs[i%len(sevs)])
+		case 1:
+			f = secret("")
+		default:
+			f = misconf("", sevs[i%len(sevs)])
+		}
+		f.ID = findings.Fingerprint("f", string(rune('a'+i%26)), string(rune(i)))
+		f.Location.Line = i + 1
+		fs = append(fs, f)
+	}
+	var first []byte
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 5 {
+		shuffled := slices.Clone(fs)
+		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		dec, err := e.Decide(context.Background(), document(shuffled...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(dec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = b
+			for _, rs := range [][]findings.PolicyResult{dec.Deny, dec.Warn} {
+				if !slices.IsSortedFunc(rs, func(a, b findings.PolicyResult) int {
+					return strings.Compare(a.Policy+"\x00"+a.ID+"\x00"+a.Msg, b.Policy+"\x00"+b.ID+"\x00"+b.Msg)
+				}) {
+					t.Error("results not sorted by policy, id, msg")
+				}
+			}
+			continue
+		}
+		if string(b) != string(first) {
+			t.Fatalf("run %d: decision differs from the first run", i)
+		}
+	}
+}
+
+func TestDecideEmpty(t *testing.T) {
+	e := mustEngine(t, Options{}, nil)
+	for _, doc := range []*findings.Document{{}, document()} {
+		dec, err := e.Decide(context.Background(), doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dec.Result != findings.ResultPass || dec.Deny == nil || dec.Warn == nil || len(dec.Deny)+len(dec.Warn) != 0 {
+			t.Errorf("decision = %#v, want pass with empty (non-nil) lists", dec)
+		}
+		b, _ := json.Marshal(dec)
+		if want := `{"result":"pass","deny":[],"warn":[]}`; string(b) != want {
+			t.Errorf("JSON = %s, want %s", b, want)
+		}
+	}
+}
+
+// TestDecideInputHasNoDecision checks that policies never see an earlier
+// decision, so that deciding twice gives the same answer.
+func TestDecideInputHasNoDecision(t *testing.T) {
+	e := mustEngine(t, Options{}, map[string]string{"probe.rego": `package secgate.probe
+
+deny contains {"msg": "input has a decision"} if input.decision
+
+deny contains {"msg": "a finding has a decision", "id": f.id} if {
+	some f in input.findings
+	f.decision
+}
+`})
+	doc := document(vuln("a", findings.SeverityLow))
+	for i := range 2 {
+		dec, err := e.Decide(context.Background(), doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dec.Result != findings.ResultPass {
+			t.Fatalf("run %d: %+v", i, dec.Deny)
+		}
+	}
+}
+
+// TestInputValue checks that the hand-built input equals the document's JSON
+// encoding (without decisions).
+func TestInputValue(t *testing.T) {
+	full := vuln("a", findings.SeverityHigh)
+	full.CVSS = &findings.CVSS{Score: 7.5, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}
+	full.Package.PURL = "pkg:golang/golang.org/x/text@0.3.5"
+	full.Vulnerability.Summary = "summary"
+	full.Vulnerability.Details = "details"
+	full.Vulnerability.Published = "2021-01-01T00:00:00Z"
+	full.Vulnerability.Modified = "2022-01-01T00:00:00Z"
+	full.Decision = findings.DecisionDeny
+	minimal := findings.Finding{ID: "b", Kind: findings.KindSecret, Scanner: "secrets", RuleID: "r", Severity: findings.SeverityLow, Location: findings.Location{Path: "p"}}
+	doc := document(full, minimal, secret("c"))
+	doc.Scans = append(doc.Scans, findings.Scan{Scanner: "secrets", Target: "."})
+	doc.Decision = &findings.Decision{Result: findings.ResultFail}
+
+	plain := *doc
+	plain.Decision = nil
+	plain.Findings = slices.Clone(doc.Findings)
+	for i := range plain.Findings {
+		plain.Findings[i].Decision = ""
+	}
+	b, err := json.Marshal(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	want, err := ast.InterfaceToValue(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := inputValue(doc); got.Compare(want) != 0 {
+		t.Errorf("input\n got %v\nwant %v", got, want)
+	}
+}
+
+func TestInputValueNilListsAreEmptyArrays(t *testing.T) {
+	f := vuln("a", findings.SeverityHigh)
+	f.Vulnerability.Aliases, f.Vulnerability.FixedVersions, f.Vulnerability.References = nil, nil, nil
+	got := inputValue(&findings.Document{Findings: []findings.Finding{f}})
+	want := ast.MustParseTerm(`{"schema_version": 0, "tool": {"name": "", "version": ""}, "scans": [], "findings": [{
+		"id": "a", "kind": "vulnerability", "scanner": "deps", "rule_id": "GO-2021-0113",
+		"title": "Out-of-bounds read in golang.org/x/text/language", "severity": "high",
+		"location": {"path": "go.mod", "line": 5},
+		"package": {"name": "golang.org/x/text", "version": "0.3.5", "ecosystem": "Go"},
+		"vulnerability": {"id": "GO-2021-0113", "aliases": [], "fixed_versions": [], "references": []}}]}`)
+	if got.Compare(want.Value) != 0 {
+		t.Errorf("input\n got %v\nwant %v", got, want)
+	}
+}
+
+func TestFailClosed(t *testing.T) {
+	runaway := `package secgate.runaway
+
+deny contains {"msg": "never"} if {
+	some i in numbers.range(1, 100000)
+	some j in numbers.range(1, 100000)
+	i * j < 0
+}
+`
+	tests := []struct {
+		name    string
+		opts    Options
+		modules map[string]string
+		// wantNew is a substring of New's error; "" when New succeeds and
+		// Decide must fail with wantDecide.
+		wantNew, wantDecide string
+	}{
+		{name: "parse error", modules: map[string]string{"broken.rego": "package secgate.broken\n\ndeny contains {\"msg\": \"x\"} if {\n"},
+			wantNew: "parse policies: 1 error occurred: broken.rego:"},
+		{name: "unsafe variable", modules: map[string]string{"unsafe.rego": "package secgate.unsafe\n\ndeny contains {\"msg\": x} if true\n"},
+			wantNew: "rego_unsafe_var_error"},
+		{name: "strict mode", modules: map[string]string{"strict.rego": "package secgate.strict\n\nimport data.secgate.lib\n\ndeny contains {\"msg\": \"x\"} if false\n"},
+			wantNew: "rego_compile_error"},
+		{name: "deny not a set", modules: map[string]string{"num.rego": "package secgate.num\n\ndeny := 1\n"},
+			wantNew: "data.secgate.num.deny must be a partial set rule"},
+		{name: "warn partial object", modules: map[string]string{"obj.rego": "package secgate.obj\n\nwarn[x] := 1 if some x in input.findings\n"},
+			wantNew: "data.secgate.obj.warn must be a partial set rule"},
+		{name: "deny function", modules: map[string]string{"fn.rego": "package secgate.fn\n\ndeny(x) := x\n"},
+			wantNew: "data.secgate.fn.deny must be a partial set rule"},
+		{name: "deny outside secgate", modules: map[string]string{"main.rego": "package main\n\ndeny contains {\"msg\": \"x\"} if true\n"},
+			wantNew: "data.main.deny is outside data.secgate"},
+		{name: "deny through a ref head", modules: map[string]string{"ref.rego": "package other\n\nsecgate.deny contains {\"msg\": \"x\"} if true\n"},
+			wantNew: "is outside data.secgate"},
+		{name: "config package reserved", modules: map[string]string{"cfg.rego": "package secgate.config\n\nfail_on := \"low\"\n"},
+			wantNew: "data.secgate.config is reserved"},
+		{name: "rule conflicts with data", opts: Options{Data: map[string]any{"secgate": map[string]any{"lib": map[string]any{"fail_on": "low"}}}},
+			wantNew: "rego_compile_error"},
+		{name: "invalid fail_on", opts: config("fail_on", "hgh"), wantNew: "data.secgate.config.fail_on: invalid value hgh"},
+		{name: "invalid unknown_severity", opts: config("unknown_severity", "ignore"), wantNew: "data.secgate.config.unknown_severity: invalid value"},
+		{name: "unknown setting", opts: config("fail-on", "low"), wantNew: "data.secgate.config.fail-on: unknown setting"},
+		{name: "config not an object", opts: Options{Data: map[string]any{"secgate": map[string]any{"config": "high"}}}, wantNew: "data.secgate.config must be an object"},
+		{name: "builtin error", modules: map[string]string{"num.rego": "package secgate.num\n\ndeny contains {\"msg\": \"x\"} if to_number(input.tool.name) > 0\n"},
+			wantDecide: "to_number: strconv.ParseFloat"},
+		{name: "conflicting complete rule", modules: map[string]string{"conflict.rego": `package secgate.conflict
+
+level := input.tool.name
+
+level := "other"
+
+deny contains {"msg": level} if true
+`}, wantDecide: "eval_conflict_error"},
+		{name: "element not an object", modules: map[string]string{"str.rego": "package secgate.str\n\ndeny contains \"x\" if true\n"},
+			wantDecide: `data.secgate.str.deny: element "x" is a string, want an object with a string msg`},
+		{name: "element without msg", modules: map[string]string{"nomsg.rego": "package secgate.nomsg\n\nwarn contains {\"message\": \"x\"} if true\n"},
+			wantDecide: "data.secgate.nomsg.warn: element {\"message\": \"x\"} has no msg"},
+		{name: "msg not a string", modules: map[string]string{"nummsg.rego": "package secgate.nummsg\n\ndeny contains {\"msg\": 1} if true\n"},
+			wantDecide: "msg is a number, want a string"},
+		{name: "id not a string", modules: map[string]string{"numid.rego": "package secgate.numid\n\ndeny contains {\"msg\": \"x\", \"id\": 1} if true\n"},
+			wantDecide: "id is a number, want a string"},
+		{name: "timeout", opts: Options{Timeout: 50 * time.Millisecond}, modules: map[string]string{"runaway.rego": runaway},
+			wantDecide: "evaluate policies: context deadline exceeded (timeout 50ms)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := newTestEngine(t, tt.opts, tt.modules)
+			if tt.wantNew != "" {
+				if err == nil {
+					t.Fatalf("New succeeded, want error containing %q", tt.wantNew)
+				}
+				checkPolicyError(t, err, tt.wantNew)
+				return
+			}
+			if err != nil {
+				t.Fatalf("new engine: %v", err)
+			}
+			doc := document(vuln("a", findings.SeverityLow))
+			start := time.Now()
+			dec, err := e.Decide(context.Background(), doc)
+			if err == nil {
+				t.Fatalf("Decide = %+v, want error containing %q", dec, tt.wantDecide)
+			}
+			if elapsed := time.Since(start); elapsed > 5*time.Second {
+				t.Errorf("Decide took %v", elapsed)
+			}
+			checkPolicyError(t, err, tt.wantDecide)
+			if dec != nil || doc.Decision != nil || doc.Findings[0].Decision != "" {
+				t.Errorf("failed Decide changed the document or returned a decision")
+			}
+		})
+	}
+}
+
+func checkPolicyError(t *testing.T, err error, want string) {
+	t.Helper()
+	if !errors.Is(err, ErrPolicy) {
+		t.Errorf("error %v does not wrap ErrPolicy", err)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("error = %v\nwant it to contain %q", err, want)
+	}
+}
+
+func TestDecideCanceledContext(t *testing.T) {
+	e := mustEngine(t, Options{}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := e.Decide(ctx, document(vuln("a", findings.SeverityLow)))
+	if !errors.Is(err, ErrPolicy) || !errors.Is(err, context.Canceled) {
+		t.Errorf("error = %v, want ErrPolicy and context.Canceled", err)
+	}
+}
+
+func TestDecideNilDocument(t *testing.T) {
+	e := mustEngine(t, Options{}, nil)
+	if _, err := e.Decide(context.Background(), nil); !errors.Is(err, ErrPolicy) {
+		t.Errorf("error = %v, want ErrPolicy", err)
+	}
+}
+
+func TestNoPolicies(t *testing.T) {
+	lib, err := defaultFS.ReadFile("default/lib.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = newEngine(context.Background(), Options{}, map[string]string{"lib.rego": string(lib)})
+	if err == nil || !errors.Is(err, ErrPolicy) || !strings.Contains(err.Error(), "no deny or warn rules") {
+		t.Errorf("error = %v, want no deny or warn rules", err)
+	}
+}
+
+// TestAppendResultsNotASet covers a value the compile-time checks already
+// rule out: the engine still refuses it.
+func TestAppendResultsNotASet(t *testing.T) {
+	for _, v := range []any{nil, ast.IntNumberTerm(1), ast.ArrayTerm(ast.StringTerm("x"))} {
+		if _, err := appendResults(nil, v, "secgate.x", "deny"); err == nil {
+			t.Errorf("appendResults(%v) succeeded", v)
+		}
+	}
+}
+
+func TestDecidePolicyNames(t *testing.T) {
+	e := mustEngine(t, Options{}, map[string]string{
+		"quoted.rego":  "package secgate[\"team-a\"]\n\ndeny contains {\"msg\": \"a\"} if true\n",
+		"refhead.rego": "package secgate\n\nextra.warn contains {\"msg\": \"b\"} if true\n",
+	})
+	dec, err := e.Decide(context.Background(), document())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &findings.Decision{
+		Result: findings.ResultFail,
+		Deny:   []findings.PolicyResult{{Policy: `secgate["team-a"]`, Msg: "a"}},
+		Warn:   []findings.PolicyResult{{Policy: "secgate.extra", Msg: "b"}},
+	}
+	if !reflect.DeepEqual(dec, want) {
+		t.Errorf("decision = %+v, want %+v", dec, want)
+	}
+}
+
+// TestDecideConcurrent is for the race detector: an Engine is shared.
+func TestDecideConcurrent(t *testing.T) {
+	e := mustEngine(t, Options{}, nil)
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			doc := document(vuln(fmt.Sprint("v", i), findings.SeverityHigh), secret(fmt.Sprint("s", i)))
+			dec, err := e.Decide(context.Background(), doc)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if len(dec.Deny) != 2 {
+				t.Errorf("deny = %+v", dec.Deny)
+			}
+		})
+	}
+	wg.Wait()
+}
