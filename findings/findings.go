@@ -162,16 +162,19 @@ func Fingerprint(parts ...string) string {
 // Sort orders findings deterministically: by scanner, path, line, package,
 // rule and finally ID, so that reports of the same input are byte-identical.
 func Sort(fs []Finding) {
-	slices.SortFunc(fs, func(a, b Finding) int {
-		return cmp.Or(
-			cmp.Compare(a.Scanner, b.Scanner),
-			cmp.Compare(a.Location.Path, b.Location.Path),
-			cmp.Compare(a.Location.Line, b.Location.Line),
-			cmp.Compare(pkgKey(a.Package), pkgKey(b.Package)),
-			cmp.Compare(a.RuleID, b.RuleID),
-			cmp.Compare(a.ID, b.ID),
-		)
-	})
+	slices.SortFunc(fs, Compare)
+}
+
+// Compare is the order of Sort.
+func Compare(a, b Finding) int {
+	return cmp.Or(
+		cmp.Compare(a.Scanner, b.Scanner),
+		cmp.Compare(a.Location.Path, b.Location.Path),
+		cmp.Compare(a.Location.Line, b.Location.Line),
+		cmp.Compare(pkgKey(a.Package), pkgKey(b.Package)),
+		cmp.Compare(a.RuleID, b.RuleID),
+		cmp.Compare(a.ID, b.ID),
+	)
 }
 
 func pkgKey(p *Package) string {

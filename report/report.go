@@ -123,12 +123,7 @@ func sortedFindings(fs []findings.Finding) []findings.Finding {
 
 func compareFindings(a, b findings.Finding) int {
 	if c := cmp.Or(
-		cmp.Compare(a.Scanner, b.Scanner),
-		cmp.Compare(a.Location.Path, b.Location.Path),
-		cmp.Compare(a.Location.Line, b.Location.Line),
-		cmp.Compare(pkgKey(a.Package), pkgKey(b.Package)),
-		cmp.Compare(a.RuleID, b.RuleID),
-		cmp.Compare(a.ID, b.ID),
+		findings.Compare(a, b),
 		cmp.Compare(decisionRank(a.Decision), decisionRank(b.Decision)),
 		cmp.Compare(b.Severity.Rank(), a.Severity.Rank()),
 		cmp.Compare(a.Kind, b.Kind),
