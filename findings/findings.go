@@ -91,6 +91,11 @@ type Finding struct {
 	Package *Package `json:"package,omitempty"`
 	// Vulnerability holds the advisory, for vulnerability findings.
 	Vulnerability *Vulnerability `json:"vulnerability,omitempty"`
+	// Secret describes a secret finding, never with the secret itself.
+	Secret *Secret `json:"secret,omitempty"`
+	// Commit is the commit that added the finding, for findings in git
+	// history.
+	Commit *Commit `json:"commit,omitempty"`
 	// Decision is set by the policy: deny, warn or allow.
 	Decision string `json:"decision,omitempty"`
 }
@@ -107,6 +112,28 @@ type Location struct {
 	Path string `json:"path"`
 	// Line is 1-based; 0 (omitted) when the scanner cannot tell.
 	Line int `json:"line,omitempty"`
+	// Column is 1-based; 0 (omitted) when unknown.
+	Column int `json:"column,omitempty"`
+}
+
+// Secret describes a hard-coded credential without revealing it.
+type Secret struct {
+	// Redacted is at most the secret's first 4 characters and an ellipsis.
+	Redacted string `json:"redacted"`
+	// Length is the secret's length in characters.
+	Length int `json:"length"`
+	// Confidence is "high" for provider rules with a fixed format, "low" for
+	// generic and entropy-based rules.
+	Confidence string `json:"confidence"`
+	// Entropy is the Shannon entropy of the secret, in bits per character.
+	Entropy float64 `json:"entropy"`
+}
+
+// Commit identifies a git commit.
+type Commit struct {
+	SHA         string `json:"sha"`
+	AuthorEmail string `json:"author_email,omitempty"`
+	Date        string `json:"date,omitempty"`
 }
 
 // Package identifies a software package.

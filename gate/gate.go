@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/secgate/secgate/findings"
@@ -20,6 +21,7 @@ import (
 	"github.com/secgate/secgate/scanners"
 	"github.com/secgate/secgate/scanners/deps"
 	"github.com/secgate/secgate/scanners/osv"
+	"github.com/secgate/secgate/scanners/secrets"
 )
 
 // Options configure one run of the gate.
@@ -33,8 +35,13 @@ type Options struct {
 	// HTTPClient the client for it (http.DefaultClient when nil).
 	OSVAPI     string
 	HTTPClient *http.Client
-	// NoIgnore also scans files excluded by .gitignore.
+	// NoIgnore also scans files excluded by .gitignore (dependency scan;
+	// the secret scanner always reads them).
 	NoIgnore bool
+	// Scanners selects the scanners by name; all when empty.
+	Scanners []string
+	// Secrets configures the secret scanner (its Path is Options.Path).
+	Secrets secrets.Options
 	// FailOn is the lowest severity the default policy denies.
 	FailOn findings.Severity
 	// PolicyTimeout bounds the policy evaluation (30s when zero).
@@ -78,8 +85,22 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	} else {
 		matcher = osv.NewOnline(osv.OnlineOptions{BaseURL: opts.OSVAPI, HTTPClient: opts.HTTPClient, UserAgent: "secgate/" + opts.Version})
 	}
-	all := []scanners.Scanner{
+	sopts := opts.Secrets
+	sopts.Path, sopts.Progress = opts.Path, opts.Progress
+	available := []scanners.Scanner{
 		deps.New(deps.Options{Path: opts.Path, Matcher: matcher, NoIgnore: opts.NoIgnore, Progress: opts.Progress}),
+		secrets.New(sopts),
+	}
+	var all []scanners.Scanner
+	for _, name := range opts.Scanners {
+		if !slices.ContainsFunc(available, func(s scanners.Scanner) bool { return s.Name() == name }) {
+			return nil, fmt.Errorf("%w: unknown scanner %q (want deps or secrets)", ErrOptions, name)
+		}
+	}
+	for _, s := range available {
+		if len(opts.Scanners) == 0 || slices.Contains(opts.Scanners, s.Name()) {
+			all = append(all, s)
+		}
 	}
 
 	doc := &findings.Document{

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/gate"
 	"github.com/secgate/secgate/report"
+	"github.com/secgate/secgate/scanners/secrets"
 )
 
 type scanFlags struct {
@@ -26,18 +28,30 @@ type scanFlags struct {
 	failOn        string
 	noIgnore      bool
 	policyTimeout time.Duration
+	scanners      []string
+	history       bool
+	since         string
+	staged        bool
+	secretsConfig string
+	maxFileSize   string
 }
 
 func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 	var f scanFlags
 	cmd := &cobra.Command{
 		Use:   "scan [PATH]",
-		Short: "Scan PATH (default .) and decide whether it passes the policy",
+		Short: "Scan PATH (default .) for vulnerable dependencies and secrets, and decide",
 		Long: `Scan finds every lockfile and manifest under PATH that osv-scanner reads
 (go.mod, package-lock.json, requirements.txt, pom.xml, Cargo.lock,
 Gemfile.lock, ... and SBOMs), matches their packages against OSV advisories,
 and lets the policy decide. The report goes to stdout (or --output); a short
 summary goes to stderr.
+
+The secret scanner reads every file under PATH (.gitignore'd ones too: a
+secret in an ignored file still leaks into images and artifacts) with
+gitleaks' rules, or with --history the lines added by every commit reachable
+from HEAD, or with --staged the lines added in the git index. Secrets are
+never printed: findings carry at most their first 4 characters.
 
 Advisories come from the OSV API, or with --offline-db DIR from a local copy
 of the OSV export laid out as DIR/<Ecosystem>/all.zip (for example
@@ -47,7 +61,9 @@ missing ecosystem file is an error, never a pass.
 ` + exitCodeHelp,
 		Example: `  secgate scan .
   secgate scan --offline-db ~/osv --format sarif --output secgate.sarif .
-  SECGATE_OFFLINE_DB=~/osv secgate scan --fail-on critical services/api`,
+  SECGATE_OFFLINE_DB=~/osv secgate scan --fail-on critical services/api
+  secgate scan --staged                  # pre-commit: secrets in the lines about to be committed
+  secgate scan --history --since origin/main`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := "."
@@ -66,6 +82,12 @@ missing ecosystem file is an error, never a pass.
 	fl.StringVar(&f.failOn, "fail-on", "high", "lowest `severity` the default policy denies: critical, high, medium or low")
 	fl.BoolVar(&f.noIgnore, "no-ignore", false, "also scan files that .gitignore excludes")
 	fl.DurationVar(&f.policyTimeout, "policy-timeout", 30*time.Second, "bound on the policy evaluation")
+	fl.StringSliceVar(&f.scanners, "scanners", nil, "scanners to run: deps, secrets (default both; --history and --staged run secrets only)")
+	fl.BoolVar(&f.history, "history", false, "scan git history for secrets: the lines added by every commit reachable from HEAD")
+	fl.StringVar(&f.since, "since", "", "with --history, scan only the commits after `REF`")
+	fl.BoolVar(&f.staged, "staged", false, "scan the lines added in the git index for secrets (for pre-commit)")
+	fl.StringVar(&f.secretsConfig, "secrets-config", "", "gitleaks-compatible rules `FILE` (default PATH/.gitleaks.toml if present, else gitleaks' rules)")
+	fl.StringVar(&f.maxFileSize, "max-file-size", "10MB", "skip files larger than `SIZE` in the secret scan (e.g. 512KB, 10MB, 1GB)")
 	return cmd
 }
 
@@ -83,6 +105,22 @@ func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Wri
 	}
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("scan %s: %w", path, errors.Unwrap(err))
+	}
+	maxSize, err := parseSize(f.maxFileSize)
+	if err != nil {
+		return fmt.Errorf("invalid --max-file-size %q: %w", f.maxFileSize, err)
+	}
+	sopts := secrets.Options{Config: f.secretsConfig, MaxFileSize: maxSize, Since: f.since}
+	switch {
+	case f.history && f.staged:
+		return errors.New("--history and --staged exclude each other")
+	case f.staged:
+		sopts.Mode = secrets.Staged
+	case f.history || f.since != "":
+		sopts.Mode = secrets.History
+	}
+	if sopts.Mode != secrets.Tree && len(f.scanners) == 0 {
+		f.scanners = []string{findings.ScannerSecrets}
 	}
 	ropts := report.Options{
 		PathPrefix: sarifPrefix(path),
@@ -103,6 +141,8 @@ func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Wri
 		OfflineDB:     f.offlineDB,
 		OSVAPI:        f.osvAPI,
 		NoIgnore:      f.noIgnore,
+		Scanners:      f.scanners,
+		Secrets:       sopts,
 		FailOn:        failOn,
 		PolicyTimeout: f.policyTimeout,
 		Version:       buildVersion(),
@@ -153,4 +193,25 @@ func sarifPrefix(path string) string {
 		return ""
 	}
 	return filepath.ToSlash(rel)
+}
+
+// parseSize reads a byte count with an optional KB, MB or GB suffix (powers
+// of 1024).
+func parseSize(s string) (int64, error) {
+	mult := int64(1)
+	num := strings.ToUpper(strings.TrimSpace(s))
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(num, u.suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, errors.New("want a positive size such as 512KB or 10MB")
+	}
+	return n * mult, nil
 }

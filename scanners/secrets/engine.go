@@ -1,0 +1,260 @@
+package secrets
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+
+	ahocorasick "github.com/BobuSumisu/aho-corasick"
+	"github.com/zricethezav/gitleaks/v8/detect"
+	"github.com/zricethezav/gitleaks/v8/report"
+	"github.com/zricethezav/gitleaks/v8/sources"
+)
+
+// Engine finds secrets in content with a gitleaks rule set.
+//
+// gitleaks runs, for each file, every rule one of whose keywords occurs
+// anywhere in the file over the whole file, after a decoding pass over the
+// whole file; its CPU goes to the regexp engine. The Engine reads a file
+// once and makes one Aho-Corasick pass over its lower-cased bytes for the
+// keywords of all rules. A rule then runs only in windows around its own
+// keyword hits (whole lines, a few hundred bytes either side; more for the
+// rules that span lines), and the rules built on gitleaks' "key ... = value"
+// template only where an assignment follows the keyword. Decoding (base64,
+// hex, percent, unicode) runs, with all rules, only on the lines holding a
+// blob that decodes to text. Each window is handed to a gitleaks detector
+// holding that one rule, so matching, secret groups, entropy, allowlists
+// and gitleaks:allow are gitleaks' own.
+type Engine struct {
+	rules *Rules
+	// ac finds the keywords; hitRules[pattern] lists the rules of each.
+	ac       *ahocorasick.Trie
+	keywords []string
+	hitRules [][]int
+	// always lists the rules without keywords, which run over everything.
+	always []int
+}
+
+// NewEngine prepares an engine for the rules.
+func NewEngine(r *Rules) *Engine {
+	e := &Engine{rules: r}
+	index := map[string]int{}
+	for i, ru := range r.rules {
+		kws := ru.det.Config.Rules[ru.id].Keywords
+		if len(kws) == 0 {
+			e.always = append(e.always, i)
+			continue
+		}
+		for _, k := range kws {
+			k = strings.ToLower(k)
+			p, ok := index[k]
+			if !ok {
+				p = len(e.keywords)
+				index[k] = p
+				e.keywords = append(e.keywords, k)
+				e.hitRules = append(e.hitRules, nil)
+			}
+			if !slices.Contains(e.hitRules[p], i) {
+				e.hitRules[p] = append(e.hitRules[p], i)
+			}
+		}
+	}
+	e.ac = ahocorasick.NewTrieBuilder().AddStrings(e.keywords).Build()
+	return e
+}
+
+// Blob is content to scan: a file, or the lines a commit added to a file.
+type Blob struct {
+	// Path is slash-separated, relative to the scanned root.
+	Path string
+	// Content holds whole lines.
+	Content []byte
+	// StartLine is the line number of Content's first line (1 for a file).
+	StartLine int
+	// Commit is set for content from git history.
+	Commit *sources.CommitInfo
+}
+
+// span is a byte range [start, end) of a blob.
+type span struct{ start, end int }
+
+// Detect returns the secrets in b, sorted by line, column and rule.
+func (e *Engine) Detect(ctx context.Context, b Blob, lower []byte) []report.Finding {
+	if e.rules.pathAllowed(b.Path) {
+		return nil
+	}
+	var out []report.Finding
+	if len(e.rules.pathOnly.Config.Rules) > 0 {
+		out = append(out, e.rules.pathOnly.DetectContext(ctx, e.fragment(b, "", b.StartLine))...)
+	}
+	content := b.Content
+	if len(content) == 0 {
+		return out
+	}
+	lower = toLower(lower, content)
+
+	windows := make([][]span, len(e.rules.rules))
+	for _, i := range e.always {
+		windows[i] = []span{{0, len(content)}}
+	}
+	e.ac.Walk(lower, func(end, n, pattern int64) bool {
+		start, stop := int(end-n+1), int(end+1)
+		for _, i := range e.hitRules[pattern] {
+			r := e.rules.rules[i]
+			if r.assignment && !assignmentFollows(lower, stop) {
+				continue
+			}
+			windows[i] = appendSpan(windows[i], span{max(0, start-r.back), min(len(content), stop+r.fwd)})
+		}
+		return true
+	})
+
+	lines := lineStarts(content)
+	for i, ws := range windows {
+		r := e.rules.rules[i]
+		for _, w := range ws {
+			w = alignToLines(content, lines, w)
+			out = append(out, r.det.DetectContext(ctx, e.fragment(b, string(content[w.start:w.end]), b.StartLine+lineIndex(lines, w.start)))...)
+		}
+	}
+	for _, w := range encodedSpans(content, lines) {
+		for _, f := range e.rules.full.DetectContext(ctx, e.fragment(b, string(content[w.start:w.end]), b.StartLine+lineIndex(lines, w.start))) {
+			if slices.ContainsFunc(f.Tags, func(t string) bool { return strings.HasPrefix(t, "decoded:") }) {
+				out = append(out, f)
+			}
+		}
+	}
+	return finish(out)
+}
+
+func (e *Engine) fragment(b Blob, raw string, startLine int) detect.Fragment {
+	f := detect.Fragment{Raw: raw, FilePath: b.Path, StartLine: startLine, CommitInfo: b.Commit}
+	if b.Commit != nil {
+		f.CommitSHA = b.Commit.SHA
+	}
+	return f
+}
+
+// appendSpan adds s to a list of spans in ascending start order, merging it
+// into the last one when they overlap or touch.
+func appendSpan(ws []span, s span) []span {
+	if n := len(ws); n > 0 && s.start <= ws[n-1].end {
+		ws[n-1].start = min(ws[n-1].start, s.start)
+		ws[n-1].end = max(ws[n-1].end, s.end)
+		return ws
+	}
+	return append(ws, s)
+}
+
+// assignmentFollows reports whether, after a keyword ending at i, gitleaks'
+// assignment template can match: up to 20 of [ \t\w.-], up to 3 of
+// [\s'"], then an operator (= > : | ? ,). Rules built on the template
+// cannot match a keyword hit without it.
+func assignmentFollows(lower []byte, i int) bool {
+	for n := 0; n < 20 && i < len(lower) && isTemplateFill(lower[i]); n++ {
+		i++
+	}
+	for n := 0; n < 3 && i < len(lower) && isSpaceOrQuote(lower[i]); n++ {
+		i++
+	}
+	if i >= len(lower) {
+		return false
+	}
+	switch lower[i] {
+	case '=', '>', ':', '|', '?', ',':
+		return true
+	}
+	return false
+}
+
+func isTemplateFill(c byte) bool {
+	return c == ' ' || c == '\t' || c == '.' || c == '-' || c == '_' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+}
+
+func isSpaceOrQuote(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '\f', '\v', '\'', '"':
+		return true
+	}
+	return false
+}
+
+// toLower writes the ASCII lower case of src into dst's storage.
+func toLower(dst, src []byte) []byte {
+	dst = slices.Grow(dst[:0], len(src))[:len(src)]
+	for i, c := range src {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst[i] = c
+	}
+	return dst
+}
+
+// lineStarts returns the offset of each line's first byte.
+func lineStarts(b []byte) []int {
+	starts := []int{0}
+	for i, c := range b {
+		if c == '\n' && i+1 < len(b) {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// lineIndex is the 0-based line holding offset.
+func lineIndex(starts []int, offset int) int {
+	i, found := slices.BinarySearch(starts, offset)
+	if found {
+		return i
+	}
+	return i - 1
+}
+
+// maxLineExtension bounds how far a window grows to reach a line boundary,
+// so a minified file's single huge line does not turn every window into the
+// whole file.
+const maxLineExtension = 4096
+
+// alignToLines widens w to whole lines (within maxLineExtension).
+func alignToLines(b []byte, starts []int, w span) span {
+	ls := starts[lineIndex(starts, w.start)]
+	if w.start-ls <= maxLineExtension {
+		w.start = ls
+	}
+	if i := lineIndex(starts, max(w.end-1, 0)) + 1; i < len(starts) {
+		if starts[i]-w.end <= maxLineExtension {
+			w.end = starts[i]
+		}
+	} else if len(b)-w.end <= maxLineExtension {
+		w.end = len(b)
+	}
+	return w
+}
+
+// finish removes duplicates (a secret seen through two windows, or both
+// raw and decoded) and, as gitleaks does, a generic finding whose secret a
+// specific rule found on the same line; then sorts.
+func finish(fs []report.Finding) []report.Finding {
+	slices.SortFunc(fs, func(a, b report.Finding) int {
+		return cmp.Or(
+			cmp.Compare(a.StartLine, b.StartLine), cmp.Compare(a.StartColumn, b.StartColumn),
+			cmp.Compare(a.RuleID, b.RuleID), cmp.Compare(a.Secret, b.Secret), cmp.Compare(a.EndColumn, b.EndColumn),
+		)
+	})
+	fs = slices.CompactFunc(fs, func(a, b report.Finding) bool {
+		return a.StartLine == b.StartLine && a.StartColumn == b.StartColumn && a.RuleID == b.RuleID && a.Secret == b.Secret
+	})
+	generic := func(f report.Finding) bool { return strings.Contains(strings.ToLower(f.RuleID), "generic") }
+	out := fs[:0:0]
+	for _, f := range fs {
+		if generic(f) && slices.ContainsFunc(fs, func(o report.Finding) bool {
+			return o.StartLine == f.StartLine && o.RuleID != f.RuleID && strings.Contains(o.Secret, f.Secret) && !generic(o)
+		}) {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}

@@ -1,0 +1,284 @@
+package secrets
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/spf13/viper"
+	"github.com/zricethezav/gitleaks/v8/config"
+	"github.com/zricethezav/gitleaks/v8/detect"
+
+	"github.com/secgate/secgate/findings"
+)
+
+// Rules is a compiled gitleaks rule set: gitleaks' default rules, or a
+// gitleaks-compatible .gitleaks.toml (which may extend the defaults).
+type Rules struct {
+	cfg config.Config
+	// rules by id, sorted by id.
+	rules []*rule
+	// pathOnly detects the rules that match a file by its path alone
+	// (pkcs12-file); it is run once per file.
+	pathOnly *detect.Detector
+	// full runs every rule with decoding on: used on the lines that hold
+	// an encoded (base64, hex, percent, unicode) blob.
+	full *detect.Detector
+}
+
+// rule is one gitleaks rule with a detector that runs it alone.
+type rule struct {
+	id         string
+	det        *detect.Detector
+	back, fwd  int  // window around a keyword hit, in bytes
+	assignment bool // regex has gitleaks' "key ... = value" template
+	severity   findings.Severity
+	confidence string
+	title      string
+}
+
+// Confidence of a secret finding.
+const (
+	ConfidenceHigh = "high"
+	ConfidenceLow  = "low"
+)
+
+// maxDecodeDepth is gitleaks' default for recursive decoding passes.
+const maxDecodeDepth = 5
+
+// DefaultRules compiles gitleaks' built-in rules.
+func DefaultRules() (*Rules, error) {
+	cfg, err := parseConfig(config.DefaultConfig, "")
+	if err != nil {
+		return nil, fmt.Errorf("load gitleaks default rules: %w", err)
+	}
+	return compile(cfg)
+}
+
+// LoadRules compiles a gitleaks-compatible TOML config. An [extend] section
+// with useDefault = true (or a path) adds the rules it extends.
+//
+// gitleaks' own loader keeps a process-wide extension depth in a package
+// variable and never resets it: the third config loaded in one process
+// silently loses its default rules. secgate therefore parses with a private
+// viper instance and does the extension itself, with gitleaks' merge rules.
+func LoadRules(path string) (*Rules, error) {
+	cfg, err := loadConfigFile(path, 0)
+	if err != nil {
+		return nil, err
+	}
+	return compile(cfg)
+}
+
+const maxExtendDepth = 2
+
+func loadConfigFile(path string, depth int) (config.Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return config.Config{}, fmt.Errorf("read secrets config: %w", err)
+	}
+	cfg, err := parseConfig(string(data), path)
+	if err != nil {
+		return config.Config{}, fmt.Errorf("load secrets config %s: %w", path, err)
+	}
+	ext := cfg.Extend
+	switch {
+	case ext.URL != "":
+		return config.Config{}, fmt.Errorf("load secrets config %s: [extend] url is not supported", path)
+	case ext.UseDefault && ext.Path != "":
+		return config.Config{}, fmt.Errorf("load secrets config %s: [extend] sets both path and useDefault", path)
+	case depth >= maxExtendDepth && (ext.UseDefault || ext.Path != ""):
+		return config.Config{}, fmt.Errorf("load secrets config %s: [extend] nested deeper than %d", path, maxExtendDepth)
+	case ext.UseDefault:
+		base, err := parseConfig(config.DefaultConfig, "")
+		if err != nil {
+			return config.Config{}, err
+		}
+		extend(&cfg, base)
+	case ext.Path != "":
+		base, err := loadConfigFile(ext.Path, depth+1)
+		if err != nil {
+			return config.Config{}, err
+		}
+		extend(&cfg, base)
+	}
+	return cfg, nil
+}
+
+// parseConfig parses a gitleaks TOML config without following [extend].
+func parseConfig(toml, path string) (config.Config, error) {
+	v := viper.New()
+	v.SetConfigType("toml")
+	if err := v.ReadConfig(strings.NewReader(toml)); err != nil {
+		return config.Config{}, err
+	}
+	var vc config.ViperConfig
+	if err := v.Unmarshal(&vc); err != nil {
+		return config.Config{}, err
+	}
+	ext := vc.Extend
+	vc.Extend = config.Extend{} // extension is done by loadConfigFile
+	cfg, err := vc.Translate()
+	if err != nil {
+		return config.Config{}, err
+	}
+	cfg.Extend = ext
+	cfg.Path = path
+	return cfg, nil
+}
+
+// extend merges base into cfg as gitleaks does: rules of base that cfg does
+// not define (and does not disable) are added; for a rule in both, cfg's
+// non-empty fields win and tags, keywords and allowlists are appended.
+// Global allowlists are appended.
+func extend(cfg *config.Config, base config.Config) {
+	if cfg.Rules == nil {
+		cfg.Rules = map[string]config.Rule{}
+	}
+	if cfg.Keywords == nil {
+		cfg.Keywords = map[string]struct{}{}
+	}
+	for id, b := range base.Rules {
+		if slices.Contains(cfg.Extend.DisabledRules, id) {
+			continue
+		}
+		if cur, ok := cfg.Rules[id]; ok {
+			if cur.Description != "" {
+				b.Description = cur.Description
+			}
+			if cur.Entropy != 0 {
+				b.Entropy = cur.Entropy
+			}
+			if cur.SecretGroup != 0 {
+				b.SecretGroup = cur.SecretGroup
+			}
+			if cur.Regex != nil {
+				b.Regex = cur.Regex
+			}
+			if cur.Path != nil {
+				b.Path = cur.Path
+			}
+			b.Tags = append(slices.Clone(b.Tags), cur.Tags...)
+			b.Keywords = append(slices.Clone(b.Keywords), cur.Keywords...)
+			b.Allowlists = append(slices.Clone(b.Allowlists), cur.Allowlists...)
+		} else {
+			cfg.OrderedRules = append(cfg.OrderedRules, id)
+		}
+		for _, k := range b.Keywords {
+			cfg.Keywords[strings.ToLower(k)] = struct{}{}
+		}
+		cfg.Rules[id] = b
+	}
+	cfg.Allowlists = append(cfg.Allowlists, base.Allowlists...)
+	sort.Strings(cfg.OrderedRules)
+}
+
+// assignmentTemplate is the part of gitleaks' generated "key = value"
+// rules (generic-api-key and the provider rules built like it) between
+// the keyword and the assignment operator.
+const assignmentTemplate = `(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)`
+
+func compile(cfg config.Config) (*Rules, error) {
+	if len(cfg.Rules) == 0 {
+		return nil, errors.New("secrets config defines no rules")
+	}
+	r := &Rules{cfg: cfg}
+	pathOnly := config.Config{Rules: map[string]config.Rule{}, Keywords: map[string]struct{}{}, Allowlists: cfg.Allowlists}
+	for id, cr := range cfg.Rules {
+		if len(cr.RequiredRules) > 0 {
+			return nil, fmt.Errorf("rule %s: composite rules ([[rules.required]]) are not supported", id)
+		}
+		if cr.Regex == nil {
+			pathOnly.Rules[id] = cr
+			continue
+		}
+		if len(cr.Keywords) == 0 {
+			// No keyword to find it by: the rule runs over whole files.
+			cr.Keywords = nil
+		}
+		one := config.Config{
+			Rules:      map[string]config.Rule{id: cr},
+			Keywords:   map[string]struct{}{},
+			Allowlists: cfg.Allowlists,
+		}
+		for _, k := range cr.Keywords {
+			one.Keywords[strings.ToLower(k)] = struct{}{}
+		}
+		re := cr.Regex.String()
+		back, fwd := 512, 512
+		if strings.Contains(re, `\s\S`) || strings.Contains(re, `(?s`) || strings.Contains(re, `\n`) || strings.Contains(re, `\r`) {
+			// Rules that span lines: private keys (a PEM block after the
+			// BEGIN keyword), curl commands continued over lines,
+			// Kubernetes secrets.
+			back, fwd = 1024, 16384
+		}
+		r.rules = append(r.rules, &rule{
+			id:         id,
+			det:        detect.NewDetector(one),
+			back:       back,
+			fwd:        fwd,
+			assignment: strings.Contains(re, assignmentTemplate),
+			severity:   severityOf(id),
+			confidence: confidenceOf(id, cr),
+			title:      titleOf(id, cr),
+		})
+	}
+	slices.SortFunc(r.rules, func(a, b *rule) int { return strings.Compare(a.id, b.id) })
+	r.pathOnly = detect.NewDetector(pathOnly)
+	r.full = detect.NewDetector(cfg)
+	r.full.MaxDecodeDepth = maxDecodeDepth
+	return r, nil
+}
+
+// Len is the number of rules.
+func (r *Rules) Len() int { return len(r.rules) + len(r.pathOnly.Config.Rules) }
+
+// pathAllowed reports a file that the global allowlists exempt by path
+// (lockfiles, vendored code, ...).
+func (r *Rules) pathAllowed(path string) bool {
+	for _, a := range r.cfg.Allowlists {
+		if a.MatchCondition == config.AllowlistMatchOr && a.PathAllowed(path) {
+			return true
+		}
+	}
+	return false
+}
+
+// criticalPrefixes are the rules whose secrets are cloud-provider or
+// source-control/CI credentials, and private keys: their findings are
+// critical. Every other rule's are high.
+var criticalPrefixes = []string{
+	"aws-", "gcp-", "azure-", "alibaba-", "digitalocean-", "cloudflare-", "heroku-", "hashicorp-",
+	"yandex-", "flyio-", "github-", "gitlab-", "bitbucket-", "droneci-", "travisci-", "codecov-",
+	"npm-", "pypi-", "rubygems-", "clojars-", "vault-", "private-key", "age-secret-key",
+	"kubernetes-secret", "openshift-",
+}
+
+func severityOf(id string) findings.Severity {
+	for _, p := range criticalPrefixes {
+		if strings.HasPrefix(id, p) {
+			return findings.SeverityCritical
+		}
+	}
+	return findings.SeverityHigh
+}
+
+// confidenceOf is low for generic rules (gitleaks' generic-api-key and any
+// rule named generic-*) and for rules a config tags "confidence:low"; high
+// for provider rules with a fixed format.
+func confidenceOf(id string, r config.Rule) string {
+	if strings.Contains(id, "generic") || slices.Contains(r.Tags, "confidence:low") {
+		return ConfidenceLow
+	}
+	return ConfidenceHigh
+}
+
+func titleOf(id string, r config.Rule) string {
+	if r.Description != "" {
+		return r.Description
+	}
+	return "Secret matching rule " + id
+}

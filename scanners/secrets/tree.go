@@ -1,0 +1,141 @@
+package secrets
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/secgate/secgate/scanners"
+)
+
+// treeSource yields the regular files under root.
+//
+// It reads files that .gitignore excludes: a secret in an ignored file that
+// is present still leaks, into a container image or an artifact. It skips,
+// and counts: the .git directory, binary files (a NUL byte in the first
+// 8 KiB, as git decides), files over maxSize, symbolic links (never
+// followed; those pointing outside root are counted apart) and special
+// files. A file it cannot read is an error: the gate cannot decide on it.
+type treeSource struct {
+	root     string
+	maxSize  int64
+	progress scanners.Progress
+
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+const binarySniffLen = 8 << 10
+
+func (t *treeSource) count(key string) {
+	t.mu.Lock()
+	if t.counts == nil {
+		t.counts = map[string]int{}
+	}
+	t.counts[key]++
+	t.mu.Unlock()
+}
+
+func (t *treeSource) stats() map[string]int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := map[string]int{"files": 0, "skipped_binary": 0, "skipped_too_large": 0, "skipped_link_outside_root": 0}
+	for k, v := range t.counts {
+		out[k] = v
+	}
+	return out
+}
+
+func (t *treeSource) blobs(ctx context.Context, yield func(Blob) error) error {
+	root, err := filepath.Abs(t.root)
+	if err != nil {
+		return wrapSource("resolve %s: %v", t.root, err)
+	}
+	info, err := os.Lstat(root)
+	if err != nil {
+		return wrapSource("%v", err)
+	}
+	if !info.IsDir() {
+		// A single file: its path is reported relative to its directory.
+		return t.file(ctx, filepath.Dir(root), root, info, yield)
+	}
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			rel, _ := filepath.Rel(root, p)
+			return wrapSource("%s: %v", filepath.ToSlash(rel), errors.Unwrap(err))
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" && p != root {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			rel, _ := filepath.Rel(root, p)
+			return wrapSource("%s: %v", filepath.ToSlash(rel), err)
+		}
+		return t.file(ctx, root, p, info, yield)
+	})
+}
+
+func (t *treeSource) file(ctx context.Context, root, p string, info fs.FileInfo, yield func(Blob) error) error {
+	rel, err := filepath.Rel(root, p)
+	if err != nil {
+		return wrapSource("%v", err)
+	}
+	rel = filepath.ToSlash(rel)
+	switch {
+	case info.Mode()&fs.ModeSymlink != 0:
+		if target, err := filepath.EvalSymlinks(p); err != nil || !within(root, target) {
+			t.count("skipped_link_outside_root")
+		} else {
+			t.count("skipped_link")
+		}
+		return nil
+	case !info.Mode().IsRegular():
+		t.count("skipped_special")
+		return nil
+	case info.Size() > t.maxSize:
+		t.count("skipped_too_large")
+		return nil
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return wrapSource("%s: %v", rel, errors.Unwrap(err))
+	}
+	defer f.Close()
+	// Read at most maxSize+1 bytes: a file that grows under us is still
+	// bounded.
+	data, err := io.ReadAll(io.LimitReader(f, t.maxSize+1))
+	if err != nil {
+		return wrapSource("%s: %v", rel, err)
+	}
+	if int64(len(data)) > t.maxSize {
+		t.count("skipped_too_large")
+		return nil
+	}
+	if bytes.IndexByte(data[:min(len(data), binarySniffLen)], 0) >= 0 {
+		t.count("skipped_binary")
+		return nil
+	}
+	t.count("files")
+	t.progress.Report(fmt.Sprintf("secrets: %s", rel))
+	return yield(Blob{Path: rel, Content: data, StartLine: 1})
+}
+
+// within reports whether path is root or below it.
+func within(root, path string) bool {
+	rel, err := filepath.Rel(root, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
