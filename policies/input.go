@@ -132,6 +132,9 @@ func (b *inputBuilder) finding(f *findings.Finding) *ast.Term {
 	if f.Location.Line != 0 {
 		b.add("line", ast.IntNumberTerm(f.Location.Line))
 	}
+	if f.Location.Column != 0 {
+		b.add("column", ast.IntNumberTerm(f.Location.Column))
+	}
 	b.add("location", b.object(loc))
 	if p := f.Package; p != nil {
 		pkg := len(b.items)
@@ -152,6 +155,21 @@ func (b *inputBuilder) finding(f *findings.Finding) *ast.Term {
 		b.addString("published", v.Published)
 		b.addString("modified", v.Modified)
 		b.add("vulnerability", b.object(vuln))
+	}
+	if sec := f.Secret; sec != nil {
+		o := len(b.items)
+		b.add("redacted", b.text(sec.Redacted))
+		b.add("length", ast.IntNumberTerm(sec.Length))
+		b.add("confidence", b.str(sec.Confidence))
+		b.add("entropy", ast.FloatNumberTerm(sec.Entropy))
+		b.add("secret", b.object(o))
+	}
+	if c := f.Commit; c != nil {
+		o := len(b.items)
+		b.add("sha", b.str(c.SHA))
+		b.addString("author_email", c.AuthorEmail)
+		b.addString("date", c.Date)
+		b.add("commit", b.object(o))
 	}
 	return b.object(start)
 }

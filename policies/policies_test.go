@@ -61,8 +61,9 @@ func vuln(id string, sev findings.Severity) findings.Finding {
 func secret(id string) findings.Finding {
 	return findings.Finding{
 		ID: id, Kind: findings.KindSecret, Scanner: findings.ScannerSecrets,
-		RuleID: "aws-access-key-id", Title: "AWS access key ID", Severity: findings.SeverityHigh,
+		RuleID: "aws-access-token", Title: "AWS access key ID", Severity: findings.SeverityHigh,
 		Location: findings.Location{Path: "config/prod.env", Line: 3},
+		Secret:   &findings.Secret{Redacted: "AKIA…", Length: 20, Confidence: "high", Entropy: 3.9},
 	}
 }
 
@@ -106,7 +107,7 @@ func TestNewDiscoversDefaultPolicies(t *testing.T) {
 	}
 	want := []policyRules{
 		{name: "secgate.misconfigurations", denyVar: "deny0", warnVar: "warn0"},
-		{name: "secgate.secrets", denyVar: "deny1"},
+		{name: "secgate.secrets", denyVar: "deny1", warnVar: "warn1"},
 		{name: "secgate.vulnerabilities", denyVar: "deny2", warnVar: "warn2"},
 	}
 	got := slices.Clone(e.policies)
@@ -121,7 +122,7 @@ func TestNewDiscoversDefaultPolicies(t *testing.T) {
 	}
 	q := queryBody(e.policies).String()
 	if wantQ := "assign(deny0, data.secgate.misconfigurations.deny); assign(warn0, data.secgate.misconfigurations.warn); " +
-		"assign(deny1, data.secgate.secrets.deny); assign(deny2, data.secgate.vulnerabilities.deny); assign(warn2, data.secgate.vulnerabilities.warn)"; q != wantQ {
+		"assign(deny1, data.secgate.secrets.deny); assign(warn1, data.secgate.secrets.warn); assign(deny2, data.secgate.vulnerabilities.deny); assign(warn2, data.secgate.vulnerabilities.warn)"; q != wantQ {
 		t.Errorf("query = %s\nwant %s", q, wantQ)
 	}
 	if e.timeout != DefaultTimeout {
@@ -219,7 +220,7 @@ func TestDecideFullDecision(t *testing.T) {
 		Result: findings.ResultFail,
 		Deny: []findings.PolicyResult{
 			{Policy: "secgate.misconfigurations", ID: "m1", Msg: "DS002 (high) at Dockerfile: Image runs as root"},
-			{Policy: "secgate.secrets", ID: "s1", Msg: "secret (aws-access-key-id) at config/prod.env:3: remove it from the source and rotate it"},
+			{Policy: "secgate.secrets", ID: "s1", Msg: "secret (aws-access-token, high confidence) at config/prod.env:3: remove it from the source and rotate it"},
 			{Policy: "secgate.vulnerabilities", ID: "v2", Msg: "GO-2021-0113 (critical) in golang.org/x/text@0.3.5 (go.mod): no fix available"},
 		},
 		Warn: []findings.PolicyResult{
@@ -368,6 +369,12 @@ func TestInputValue(t *testing.T) {
 	full.Vulnerability.Published = "2021-01-01T00:00:00Z"
 	full.Vulnerability.Modified = "2022-01-01T00:00:00Z"
 	full.Decision = findings.DecisionDeny
+	full.Location.Column = 9
+	full.Secret = &findings.Secret{Redacted: "AKIA…", Length: 20, Confidence: "high", Entropy: 3.9}
+	full.Commit = &findings.Commit{SHA: "0123456789abcdef0123456789abcdef01234567", AuthorEmail: "dev@example.com", Date: "2026-01-02T03:04:05Z"}
+	// Every field of the model must be set here, so that a field added to
+	// findings.Finding but not to the input builder fails this test.
+	assertAllSet(t, reflect.ValueOf(full), "finding")
 	minimal := findings.Finding{ID: "b", Kind: findings.KindSecret, Scanner: "secrets", RuleID: "r", Severity: findings.SeverityLow, Location: findings.Location{Path: "p"}}
 	doc := document(full, minimal, secret("c"))
 	doc.Scans = append(doc.Scans, findings.Scan{Scanner: "secrets", Target: "."})
@@ -588,4 +595,26 @@ func TestDecideConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// assertAllSet fails for every zero field of v (structs, recursively through
+// pointers).
+func assertAllSet(t *testing.T, v reflect.Value, path string) {
+	t.Helper()
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			t.Errorf("%s is nil", path)
+			return
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		if v.IsZero() {
+			t.Errorf("%s is not set", path)
+		}
+		return
+	}
+	for i := range v.NumField() {
+		assertAllSet(t, v.Field(i), path+"."+v.Type().Field(i).Name)
+	}
 }

@@ -2,27 +2,47 @@ package secgate.secrets_test
 
 import data.secgate.secrets
 
-secret(id) := {
+secret(id, confidence) := {
 	"id": id,
 	"kind": "secret",
 	"scanner": "secrets",
-	"rule_id": "aws-access-key-id",
+	"rule_id": "aws-access-token",
 	"title": "AWS access key ID",
-	"severity": "high",
-	"location": {"path": "config/prod.env", "line": 3},
+	"severity": "critical",
+	"location": {"path": "config/prod.env", "line": 3, "column": 7},
+	"secret": {"redacted": "AKIA…", "length": 20, "confidence": confidence, "entropy": 3.9},
 }
 
-test_secret_denied if {
-	d := secrets.deny with input as {"findings": [secret("s1")]}
-	d == {{"id": "s1", "msg": "secret (aws-access-key-id) at config/prod.env:3: remove it from the source and rotate it"}}
+test_high_confidence_denied if {
+	d := secrets.deny with input as {"findings": [secret("s1", "high")]}
+	d == {{"id": "s1", "msg": "secret (aws-access-token, high confidence) at config/prod.env:3: remove it from the source and rotate it"}}
+	count(secrets.warn) == 0 with input as {"findings": [secret("s1", "high")]}
 }
 
-test_secret_denied_whatever_severity if {
-	f := object.union(secret("s2"), {"severity": "low"})
+test_low_confidence_warns if {
+	f := object.union(secret("s2", "low"), {"rule_id": "generic-api-key"})
+	w := secrets.warn with input as {"findings": [f]}
+	w == {{"id": "s2", "msg": "secret (generic-api-key, low confidence) at config/prod.env:3: remove it from the source and rotate it"}}
+	count(secrets.deny) == 0 with input as {"findings": [f]}
+}
+
+test_missing_confidence_fails_closed if {
+	f := object.remove(secret("s3", "high"), ["secret"])
+	count(secrets.deny) == 1 with input as {"findings": [f]}
+}
+
+test_history_finding_names_commit if {
+	f := object.union(secret("s4", "high"), {"commit": {"sha": "0123456789abcdef0123456789abcdef01234567", "author_email": "dev@example.com"}})
+	d := secrets.deny with input as {"findings": [f]}
+	d == {{"id": "s4", "msg": "secret (aws-access-token, high confidence) at config/prod.env:3 in commit 0123456: remove it from the source and rotate it"}}
+}
+
+test_whatever_severity if {
+	f := object.union(secret("s5", "high"), {"severity": "low"})
 	count(secrets.deny) == 1 with input as {"findings": [f]}
 }
 
 test_other_kinds_ignored if {
-	f := object.union(secret("v"), {"kind": "vulnerability"})
+	f := object.union(secret("v", "high"), {"kind": "vulnerability"})
 	count(secrets.deny) == 0 with input as {"findings": [f]}
 }

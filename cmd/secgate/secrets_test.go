@@ -1,0 +1,239 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/internal/schematest"
+)
+
+// Secrets are assembled at run time so that this file holds none a scanner
+// would find. They are well-formed for their rules but belong to nobody.
+var (
+	awsKey      = "AKIA" + "Z5Q3RT7WN2XK4PLM"
+	githubToken = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+	slackHook   = "https://hooks.slack.com/services/" + "T01ABCDEFGH/B02IJKLMNOP/aBcDeFgHiJkLmNoPqRsTuVwX"
+)
+
+func runGit(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir, "GIT_AUTHOR_DATE=2026-01-02T03:04:05Z", "GIT_COMMITTER_DATE=2026-01-02T03:04:05Z")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// secretsRepo builds a repository holding an AWS key in a committed file,
+// a GitHub token that only an earlier commit holds (a later one removes it)
+// and a Slack webhook staged but not committed. It returns the repo and the
+// commits that added the AWS key and the GitHub token.
+func secretsRepo(t *testing.T) (dir, awsCommit, githubCommit string) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir = t.TempDir()
+	runGit(t, dir, "init", "-q", "-b", "main")
+	runGit(t, dir, "config", "user.email", "dev@example.com")
+	runGit(t, dir, "config", "user.name", "Dev")
+	write(t, filepath.Join(dir, "config.go"), "package main\n\n// Deploy settings.\nconst awsKey = \""+awsKey+"\"\n")
+	runGit(t, dir, "add", ".")
+	runGit(t, dir, "commit", "-q", "-m", "add config")
+	awsCommit = runGit(t, dir, "rev-parse", "HEAD")
+	write(t, filepath.Join(dir, "ci.yml"), "steps:\n  - run: deploy\n    env:\n      TOKEN: "+githubToken+"\n")
+	runGit(t, dir, "add", "ci.yml")
+	runGit(t, dir, "commit", "-q", "-m", "add ci")
+	githubCommit = runGit(t, dir, "rev-parse", "HEAD")
+	runGit(t, dir, "rm", "-q", "ci.yml")
+	runGit(t, dir, "commit", "-q", "-m", "remove ci")
+	write(t, filepath.Join(dir, "notify.toml"), "[slack]\nurl = \""+slackHook+"\"\n")
+	runGit(t, dir, "add", "notify.toml")
+	return dir, awsCommit, githubCommit
+}
+
+func TestSecretSources(t *testing.T) {
+	dir, awsCommit, githubCommit := secretsRepo(t)
+	type want struct {
+		rule, path string
+		line       int
+		commit     string
+	}
+	tests := []struct {
+		name string
+		args []string
+		want []want
+		not  []string
+	}{
+		// The working tree holds config.go and the staged notify.toml (a
+		// file on disk is scanned whatever its git state); ci.yml is gone.
+		{"tree", nil, []want{{"aws-access-token", "config.go", 4, ""}, {"slack-webhook-url", "notify.toml", 2, ""}}, []string{"github-pat"}},
+		{"history", []string{"--history"}, []want{{"aws-access-token", "config.go", 4, awsCommit}, {"github-pat", "ci.yml", 4, githubCommit}}, []string{"slack-webhook-url"}},
+		{"history since", []string{"--history", "--since", awsCommit}, []want{{"github-pat", "ci.yml", 4, githubCommit}}, []string{"aws-access-token", "slack-webhook-url"}},
+		{"staged", []string{"--staged"}, []want{{"slack-webhook-url", "notify.toml", 2, ""}}, []string{"aws-access-token", "github-pat"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"scan", "--scanners", "secrets", "-f", "json"}, tt.args...)
+			r := secgate(t, append(args, dir)...)
+			if r.code != exitDenied {
+				t.Fatalf("exit %d, want 1\nstderr: %s", r.code, r.stderr)
+			}
+			doc := decode(t, r.stdout)
+			if len(doc.Findings) != len(tt.want) {
+				t.Errorf("%d findings, want %d: %s", len(doc.Findings), len(tt.want), r.stdout)
+			}
+			for _, w := range tt.want {
+				found := false
+				for _, f := range doc.Findings {
+					if f.RuleID != w.rule {
+						continue
+					}
+					found = true
+					if f.Kind != findings.KindSecret || f.Scanner != findings.ScannerSecrets || f.Location.Path != w.path || f.Location.Line != w.line || f.Location.Column < 1 {
+						t.Errorf("%s: %+v", w.rule, f)
+					}
+					if f.Secret == nil || f.Secret.Confidence != "high" || f.Secret.Length == 0 || len([]rune(f.Secret.Redacted)) > 5 {
+						t.Errorf("%s: secret %+v", w.rule, f.Secret)
+					}
+					if w.commit == "" && f.Commit != nil || w.commit != "" && (f.Commit == nil || f.Commit.SHA != w.commit || f.Commit.AuthorEmail != "dev@example.com" || f.Commit.Date != "2026-01-02T03:04:05Z") {
+						t.Errorf("%s: commit %+v, want %s", w.rule, f.Commit, w.commit)
+					}
+					if f.Decision != findings.DecisionDeny {
+						t.Errorf("%s: decision %s, want deny", w.rule, f.Decision)
+					}
+				}
+				if !found {
+					t.Errorf("no %s finding: %s", w.rule, r.stdout)
+				}
+			}
+			for _, rule := range tt.not {
+				if strings.Contains(r.stdout, `"rule_id": "`+rule+`"`) {
+					t.Errorf("found %s, which this source does not hold", rule)
+				}
+			}
+			schematest.Validate(t, schematest.Findings(t), []byte(r.stdout))
+		})
+	}
+}
+
+// No output format, summary, progress or policy message ever holds a
+// secret: not the whole value, nor any long part of it.
+func TestSecretsNeverPrinted(t *testing.T) {
+	dir, _, _ := secretsRepo(t)
+	secrets := []string{awsKey, githubToken, slackHook}
+	var outputs []string
+	for _, mode := range [][]string{nil, {"--history"}, {"--staged"}} {
+		for _, format := range []string{"table", "json", "sarif"} {
+			args := append([]string{"scan", "--scanners", "secrets", "-f", format}, mode...)
+			r := secgate(t, append(args, dir)...)
+			if r.code != exitDenied {
+				t.Fatalf("%v %s: exit %d: %s", mode, format, r.code, r.stderr)
+			}
+			outputs = append(outputs, r.stdout, r.stderr)
+		}
+	}
+	// The policy input is the JSON document without the decision.
+	outputs = append(outputs, secgate(t, "scan", "--scanners", "secrets", "-f", "json", "--history", dir).stdout)
+	for _, out := range outputs {
+		for _, s := range secrets {
+			for _, part := range []string{s, s[4:], s[len(s)-12:]} {
+				if strings.Contains(out, part) {
+					t.Fatalf("output contains (part of) a secret %q:\n%s", part[:4]+"…", out)
+				}
+			}
+		}
+	}
+}
+
+func TestInlineAllowAndConfig(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.go"), "const k = \""+awsKey+"\" // secgate:allow test fixture\n")
+	write(t, filepath.Join(dir, "b.go"), "const k = \""+awsKey+"\" // gitleaks:allow\n")
+	r := secgate(t, "scan", "--scanners", "secrets", "-f", "json", dir)
+	if r.code != exitPass || len(decode(t, r.stdout).Findings) != 0 {
+		t.Fatalf("allow comments: exit %d: %s", r.code, r.stdout)
+	}
+
+	// A gitleaks config that extends the defaults and adds a rule.
+	write(t, filepath.Join(dir, "c.txt"), "internal = SECGATE-TEST-0123456789abcdef\n")
+	cfg := filepath.Join(dir, "rules.toml")
+	write(t, cfg, `[extend]
+useDefault = true
+
+[[rules]]
+id = "acme-internal-token"
+description = "ACME internal token"
+regex = '''SECGATE-TEST-[0-9a-f]{16}'''
+keywords = ["secgate-test-"]
+`)
+	r = secgate(t, "scan", "--scanners", "secrets", "-f", "json", "--secrets-config", cfg, dir)
+	doc := decode(t, r.stdout)
+	if r.code != exitDenied || len(doc.Findings) != 1 || doc.Findings[0].RuleID != "acme-internal-token" {
+		t.Fatalf("custom rule: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(doc.Scans[0].Target, "rules.toml") || doc.Scans[0].Stats["rules"] < 200 {
+		t.Errorf("scan %+v: want the config named and the default rules kept", doc.Scans[0])
+	}
+
+	// Loading configs again and again in one process keeps the defaults
+	// (gitleaks' own loader loses them on the third load).
+	for range 3 {
+		r = secgate(t, "scan", "--scanners", "secrets", "-f", "json", "--secrets-config", cfg, dir)
+		if n := decode(t, r.stdout).Scans[0].Stats["rules"]; n < 200 {
+			t.Fatalf("reload: %d rules", n)
+		}
+	}
+
+	write(t, cfg, "this is [not toml")
+	if r = secgate(t, "scan", "--scanners", "secrets", "--secrets-config", cfg, dir); r.code != exitError || !strings.Contains(r.stderr, "rules.toml") {
+		t.Errorf("broken config: exit %d: %s", r.code, r.stderr)
+	}
+}
+
+func TestSkippedInput(t *testing.T) {
+	dir := t.TempDir()
+	outside := t.TempDir()
+	write(t, filepath.Join(outside, "creds.txt"), "key = \""+awsKey+"\"\n")
+	if err := os.Symlink(filepath.Join(outside, "creds.txt"), filepath.Join(dir, "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(dir, "blob.bin"), "\x00\x01binary "+awsKey)
+	write(t, filepath.Join(dir, "big.txt"), strings.Repeat("x", 2048)+awsKey)
+	r := secgate(t, "scan", "--scanners", "secrets", "-f", "json", "--max-file-size", "1KB", dir)
+	if r.code != exitPass {
+		t.Fatalf("exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	st := decode(t, r.stdout).Scans[0].Stats
+	if st["skipped_binary"] != 1 || st["skipped_too_large"] != 1 || st["skipped_link_outside_root"] != 1 || st["files"] != 0 {
+		t.Errorf("stats %v", st)
+	}
+	if !strings.Contains(r.stderr, "skipped_link_outside_root=1") {
+		t.Errorf("summary does not count the skipped link:\n%s", r.stderr)
+	}
+
+	if os.Getuid() != 0 { // root reads anything
+		unreadable := filepath.Join(dir, "secret.env")
+		write(t, unreadable, "x")
+		if err := os.Chmod(unreadable, 0); err != nil {
+			t.Fatal(err)
+		}
+		r = secgate(t, "scan", "--scanners", "secrets", dir)
+		if r.code != exitError || !strings.Contains(r.stderr, "secret.env") {
+			t.Errorf("unreadable file: exit %d: %s", r.code, r.stderr)
+		}
+	}
+}
