@@ -44,7 +44,7 @@ mkdir -p "$work/peerdb/osv-scalibr"
 for d in "$db"/*; do ln -sfn "$d" "$work/peerdb/osv-scalibr/$(basename "$d")"; done
 echo "db: $(du -sh "$db" | cut -f1) of zips"
 
-secgate_run() { "$work/secgate" scan --offline-db "$db" -q -f json -o "$work/secgate.json" "$tree" || [ $? -eq 1 ]; }
+secgate_run() { "$work/secgate" scan --scanners deps --offline-db "$db" -q -f json -o "$work/secgate.json" "$tree" || [ $? -eq 1 ]; }
 osv_run() {
   "$work/peer/osv-scanner" scan source --offline --local-db-path "$work/peerdb" --no-call-analysis=all \
     --format json --output-file "$work/osv.json" -r "$tree" >/dev/null 2>&1 || [ $? -eq 1 ]

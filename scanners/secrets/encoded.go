@@ -2,95 +2,184 @@ package secrets
 
 import (
 	"encoding/base64"
+	"strconv"
 )
 
-// encodedSpans returns the lines (merged into spans) that hold a blob
-// gitleaks' decoder would decode to text: a percent-encoded run, a unicode
-// escape, 32+ hex digits, or a 16+ character base64 run that decodes to
-// printable ASCII. Only these lines get the (expensive) decoding pass.
+// encodedSpans returns the lines (as line-index ranges) holding a blob that
+// gitleaks' decoder would decode to text in which a rule could fire: a
+// percent-encoded run, unicode escapes, 32+ hex digits, or a 16+ character
+// base64 run, decoding to printable ASCII that holds a rule keyword (or
+// another such blob, up to gitleaks' decoding depth). Only these lines get
+// the decoding pass, with every rule.
 //
-// The test is a superset of gitleaks' own (detect/codec): whatever it
-// decodes lies on a line reported here, so decoding those lines alone finds
-// what decoding whole files finds. Encodings never span lines.
-func encodedSpans(b []byte, starts []int) []span {
+// The test is a superset of gitleaks' own (detect/codec): whatever its
+// decoder decodes and a rule then finds lies on a line reported here.
+// Encodings never span lines.
+func (e *Engine) encodedSpans(b []byte, starts []int) []span {
 	var out []span
 	for i, s := range starts {
 		end := len(b)
 		if i+1 < len(starts) {
 			end = starts[i+1]
 		}
-		if lineHasEncoded(b[s:end]) {
-			out = appendSpan(out, span{s, end})
+		if e.needsDecoding(b[s:end], 1) {
+			out = appendSpan(out, span{i, i})
 		}
 	}
 	return out
 }
 
-func lineHasEncoded(line []byte) bool {
-	for i := 0; i < len(line); i++ {
-		c := line[i]
+// needsDecoding reports whether text holds a blob whose decoding (at this
+// depth of gitleaks' recursive decoding) could produce a finding.
+func (e *Engine) needsDecoding(text []byte, depth int) bool {
+	found := false
+	eachDecoded(text, func(decoded []byte) bool {
+		found = e.interesting(decoded, depth)
+		return !found
+	})
+	return found
+}
+
+// interesting reports decoded text that holds a rule keyword, or a blob
+// that decodes further.
+func (e *Engine) interesting(decoded []byte, depth int) bool {
+	if len(e.always) > 0 {
+		return true
+	}
+	hit := false
+	e.ac.Walk(toLower(nil, decoded), func(int64, int64, int64) bool {
+		hit = true
+		return false
+	})
+	return hit || depth < maxDecodeDepth && e.needsDecoding(decoded, depth+1)
+}
+
+// eachDecoded calls fn with the printable decoding of every candidate blob
+// in text, until fn returns false. Candidates follow gitleaks' patterns:
+// percent %XX runs, \uXXXX and U+XXXX escapes, [0-9A-Fa-f]{32,} and
+// [\w/+-]{16,}={0,2} runs.
+func eachDecoded(text []byte, fn func([]byte) bool) {
+	for i := 0; i < len(text); i++ {
+		c := text[i]
 		switch {
-		case c == '%' && i+2 < len(line) && isHex(line[i+1]) && isHex(line[i+2]):
-			return true
-		case c == '\\' && i+5 < len(line) && (line[i+1] == 'u' || line[i+1] == 'U') && allHex(line[i+2:i+6]):
-			return true
-		case c == '\\' && i+6 < len(line) && line[i+1] == '\\' && (line[i+2] == 'u' || line[i+2] == 'U') && allHex(line[i+3:i+7]):
-			return true
-		case c == 'U' && i+5 < len(line) && line[i+1] == '+' && allHex(line[i+2:i+6]):
-			return true
+		case c == '%' && i+2 < len(text) && isHex(text[i+1]) && isHex(text[i+2]):
+			// gitleaks' segment runs to the last %XX on the line.
+			if d, ok := decodePercent(text[i:]); ok && !fn(d) {
+				return
+			}
+		case c == '\\' || c == 'U':
+			if d, n := decodeUnicode(text[i:]); n > 0 {
+				if !fn(d) {
+					return
+				}
+				i += n - 1
+			}
 		case isBase64Char(c):
 			j := i
-			for j < len(line) && isBase64Char(line[j]) {
+			for j < len(text) && isBase64Char(text[j]) {
 				j++
 			}
 			k := j
-			for k < len(line) && k-j < 2 && line[k] == '=' {
+			for k < len(text) && k-j < 2 && text[k] == '=' {
 				k++
 			}
-			if runDecodes(line[i:j], line[i:k]) {
-				return true
+			if j-i >= 16 {
+				for _, d := range decodeRun(text[i:j], text[i:k]) {
+					if !fn(d) {
+						return
+					}
+				}
 			}
 			i = j - 1
 		}
 	}
-	return false
 }
 
-// runDecodes reports whether a maximal run of [\w/+-] (run) or the run with
-// its padding (padded) could be decoded by gitleaks: 32+ hex digits
-// anywhere in it, or base64 that decodes to printable text.
-func runDecodes(run, padded []byte) bool {
-	if len(run) < 16 {
-		return false
-	}
-	hex := 0
-	for _, c := range run {
-		if isHex(c) {
-			if hex++; hex >= 32 {
-				return true
+// decodeRun decodes a maximal [\w/+-] run: any hex run of 32+ digits in it,
+// and the whole run (with its padding) as standard or URL base64, keeping
+// the printable results.
+func decodeRun(run, padded []byte) [][]byte {
+	var out [][]byte
+	for i := 0; i < len(run); {
+		j := i
+		for j < len(run) && isHex(run[j]) {
+			j++
+		}
+		if j-i >= 32 {
+			h := run[i:j]
+			if len(h)%2 == 1 {
+				h = h[:len(h)-1]
 			}
-		} else {
-			hex = 0
+			if d, ok := decodeHex(h); ok {
+				out = append(out, d)
+			}
+		}
+		i = j + 1
+	}
+	if hasBase64Marker(run) {
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawURLEncoding} {
+			d := make([]byte, enc.DecodedLen(len(padded)))
+			if n, err := enc.Decode(d, padded); err == nil && printable(d[:n]) {
+				out = append(out, d[:n])
+			}
 		}
 	}
-	if !hasBase64Marker(run) {
-		return false
-	}
-	// gitleaks' base64 pattern is greedy: its match is the whole run and
-	// its padding (a shorter alternative taking the run's start is hex,
-	// handled above).
-	return decodesPrintable(padded)
+	return out
 }
 
-func decodesPrintable(s []byte) bool {
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawURLEncoding} {
-		dst := make([]byte, enc.DecodedLen(len(s)))
-		n, err := enc.Decode(dst, s)
-		if err == nil && printable(dst[:n]) {
-			return true
+func decodeHex(h []byte) ([]byte, bool) {
+	out := make([]byte, len(h)/2)
+	for i := range out {
+		v, err := strconv.ParseUint(string(h[2*i:2*i+2]), 16, 8)
+		if err != nil || !printable([]byte{byte(v)}) {
+			return nil, false
+		}
+		out[i] = byte(v)
+	}
+	return out, true
+}
+
+// decodePercent decodes the %XX escapes of a line from its first one on.
+func decodePercent(s []byte) ([]byte, bool) {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s) && s[i] != '\n'; i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			v, _ := strconv.ParseUint(string(s[i+1:i+3]), 16, 8)
+			if !printable([]byte{byte(v)}) {
+				return nil, false
+			}
+			out = append(out, byte(v))
+			i += 2
+			continue
+		}
+		out = append(out, s[i])
+	}
+	return out, true
+}
+
+// decodeUnicode decodes a run of \uXXXX, \\uXXXX or U+XXXX escapes at the
+// start of s; n is the bytes consumed (0 when there is none).
+func decodeUnicode(s []byte) (decoded []byte, n int) {
+	for {
+		rest := s[n:]
+		var m int
+		switch {
+		case len(rest) >= 6 && rest[0] == '\\' && (rest[1] == 'u' || rest[1] == 'U') && allHex(rest[2:6]):
+			m = 6
+		case len(rest) >= 7 && rest[0] == '\\' && rest[1] == '\\' && (rest[2] == 'u' || rest[2] == 'U') && allHex(rest[3:7]):
+			m = 7
+		case len(rest) >= 6 && rest[0] == 'U' && rest[1] == '+' && allHex(rest[2:6]):
+			m = 6
+		default:
+			return decoded, n
+		}
+		v, _ := strconv.ParseUint(string(rest[m-4:m]), 16, 32)
+		decoded = append(decoded, string(rune(v))...)
+		n += m
+		if rest[0] == 'U' && n < len(s) && (s[n] == ' ' || s[n] == '\t' || s[n] == '\n') {
+			n++ // U+XXXX sequences are separated by white space
 		}
 	}
-	return false
 }
 
 func printable(b []byte) bool {

@@ -74,10 +74,26 @@ type Blob struct {
 	StartLine int
 	// Commit is set for content from git history.
 	Commit *sources.CommitInfo
+	// read, when set, loads Content in the worker that scans the blob, so
+	// that files are read in parallel; nil content means skipped.
+	read func() ([]byte, error)
 }
 
-// span is a byte range [start, end) of a blob.
+// span is a range of a blob: of bytes [start, end), or of line indexes
+// [start, end].
 type span struct{ start, end int }
+
+// Windows of rules whose matches have no bound on their newlines (a PEM
+// private key after its BEGIN line): bytes before and after the hit.
+const (
+	unboundedBack = 1 << 10
+	unboundedFwd  = 16 << 10
+)
+
+// maxSuffixLen bounds the text a keyword suffix is tried on: the template's
+// parts after the keyword are bounded (at most 20+3+3+5 characters, a
+// secret of at most a few hundred, a terminator).
+const maxSuffixLen = 1 << 10
 
 // Detect returns the secrets in b, sorted by line, column and rule.
 func (e *Engine) Detect(ctx context.Context, b Blob, lower []byte) []report.Finding {
@@ -86,7 +102,7 @@ func (e *Engine) Detect(ctx context.Context, b Blob, lower []byte) []report.Find
 	}
 	var out []report.Finding
 	if len(e.rules.pathOnly.Config.Rules) > 0 {
-		out = append(out, e.rules.pathOnly.DetectContext(ctx, e.fragment(b, "", b.StartLine))...)
+		out = append(out, e.rules.pathOnly.DetectContext(ctx, e.fragment(b, nil, nil, span{}))...)
 	}
 	content := b.Content
 	if len(content) == 0 {
@@ -94,32 +110,58 @@ func (e *Engine) Detect(ctx context.Context, b Blob, lower []byte) []report.Find
 	}
 	lower = toLower(lower, content)
 
+	lines := lineStarts(content)
+	last := len(lines) - 1
+	// windows[i] holds, per rule, ranges of line indexes [lo, hi].
 	windows := make([][]span, len(e.rules.rules))
 	for _, i := range e.always {
-		windows[i] = []span{{0, len(content)}}
+		windows[i] = []span{{0, last}}
 	}
+	line := 0
 	e.ac.Walk(lower, func(end, n, pattern int64) bool {
 		start, stop := int(end-n+1), int(end+1)
+		for line < last && lines[line+1] <= start {
+			line++
+		}
 		for _, i := range e.hitRules[pattern] {
 			r := e.rules.rules[i]
-			if r.assignment && !assignmentFollows(lower, stop) {
-				continue
+			w := span{max(0, line-r.linesBefore), min(last, line+r.linesAfter)}
+			switch {
+			case r.suffix != nil:
+				// The match starts on the keyword's line (the template's
+				// prefix holds no newline) and ends where the suffix does.
+				if !assignmentFollows(lower, stop) {
+					continue
+				}
+				m := r.suffix.FindIndex(content[start:min(len(content), start+maxSuffixLen)])
+				if m == nil {
+					continue
+				}
+				w = span{line, lineIndex(lines, start+m[1]-1)}
+			case r.anchored != nil:
+				// The match starts at the keyword; the anchored
+				// expression gives its end.
+				m := r.anchored.FindIndex(content[start:])
+				if m == nil {
+					continue
+				}
+				w = span{line, lineIndex(lines, start+max(m[1]-1, 0))}
+			case r.unbounded:
+				w = span{lineIndex(lines, max(0, start-unboundedBack)), lineIndex(lines, min(len(content)-1, stop+unboundedFwd))}
 			}
-			windows[i] = appendSpan(windows[i], span{max(0, start-r.back), min(len(content), stop+r.fwd)})
+			windows[i] = appendSpan(windows[i], w)
 		}
 		return true
 	})
 
-	lines := lineStarts(content)
 	for i, ws := range windows {
 		r := e.rules.rules[i]
 		for _, w := range ws {
-			w = alignToLines(content, lines, w)
-			out = append(out, r.det.DetectContext(ctx, e.fragment(b, string(content[w.start:w.end]), b.StartLine+lineIndex(lines, w.start)))...)
+			out = append(out, detectIn(ctx, r.det, e.fragment(b, content, lines, w))...)
 		}
 	}
-	for _, w := range encodedSpans(content, lines) {
-		for _, f := range e.rules.full.DetectContext(ctx, e.fragment(b, string(content[w.start:w.end]), b.StartLine+lineIndex(lines, w.start))) {
+	for _, w := range e.encodedSpans(content, lines) {
+		for _, f := range detectIn(ctx, e.rules.full, e.fragment(b, content, lines, w)) {
 			if slices.ContainsFunc(f.Tags, func(t string) bool { return strings.HasPrefix(t, "decoded:") }) {
 				out = append(out, f)
 			}
@@ -128,18 +170,44 @@ func (e *Engine) Detect(ctx context.Context, b Blob, lower []byte) []report.Find
 	return finish(out)
 }
 
-func (e *Engine) fragment(b Blob, raw string, startLine int) detect.Fragment {
-	f := detect.Fragment{Raw: raw, FilePath: b.Path, StartLine: startLine, CommitInfo: b.Commit}
+// fragment is the gitleaks fragment for lines w (indexes into lines, the
+// line starts of content) of b.
+// detectIn runs a gitleaks detector on a fragment. gitleaks counts the
+// columns of every line but a fragment's first from the preceding newline
+// character, one more than the column; they are made 1-based here.
+func detectIn(ctx context.Context, d *detect.Detector, f detect.Fragment) []report.Finding {
+	fs := d.DetectContext(ctx, f)
+	for i := range fs {
+		if fs[i].StartLine > f.StartLine {
+			fs[i].StartColumn--
+		}
+		if fs[i].EndLine > f.StartLine {
+			fs[i].EndColumn--
+		}
+	}
+	return fs
+}
+
+func (e *Engine) fragment(b Blob, content []byte, lines []int, w span) detect.Fragment {
+	raw := ""
+	if content != nil {
+		to := len(content)
+		if w.end+1 < len(lines) {
+			to = lines[w.end+1]
+		}
+		raw = string(content[lines[w.start]:to])
+	}
+	f := detect.Fragment{Raw: raw, FilePath: b.Path, StartLine: b.StartLine + w.start, CommitInfo: b.Commit}
 	if b.Commit != nil {
 		f.CommitSHA = b.Commit.SHA
 	}
 	return f
 }
 
-// appendSpan adds s to a list of spans in ascending start order, merging it
-// into the last one when they overlap or touch.
+// appendSpan adds s to a list of line ranges in ascending start order,
+// merging it into the last one when they overlap or touch.
 func appendSpan(ws []span, s span) []span {
-	if n := len(ws); n > 0 && s.start <= ws[n-1].end {
+	if n := len(ws); n > 0 && s.start <= ws[n-1].end+1 {
 		ws[n-1].start = min(ws[n-1].start, s.start)
 		ws[n-1].end = max(ws[n-1].end, s.end)
 		return ws
@@ -210,27 +278,6 @@ func lineIndex(starts []int, offset int) int {
 		return i
 	}
 	return i - 1
-}
-
-// maxLineExtension bounds how far a window grows to reach a line boundary,
-// so a minified file's single huge line does not turn every window into the
-// whole file.
-const maxLineExtension = 4096
-
-// alignToLines widens w to whole lines (within maxLineExtension).
-func alignToLines(b []byte, starts []int, w span) span {
-	ls := starts[lineIndex(starts, w.start)]
-	if w.start-ls <= maxLineExtension {
-		w.start = ls
-	}
-	if i := lineIndex(starts, max(w.end-1, 0)) + 1; i < len(starts) {
-		if starts[i]-w.end <= maxLineExtension {
-			w.end = starts[i]
-		}
-	} else if len(b)-w.end <= maxLineExtension {
-		w.end = len(b)
-	}
-	return w
 }
 
 // finish removes duplicates (a secret seen through two windows, or both

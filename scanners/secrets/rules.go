@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -31,10 +32,19 @@ type Rules struct {
 
 // rule is one gitleaks rule with a detector that runs it alone.
 type rule struct {
-	id         string
-	det        *detect.Detector
-	back, fwd  int  // window around a keyword hit, in bytes
-	assignment bool // regex has gitleaks' "key ... = value" template
+	id  string
+	det *detect.Detector
+	// A match can hold at most linesAfter newlines after the keyword hit's
+	// line and linesBefore before it; unbounded rules (a PEM block) use
+	// byte windows instead.
+	linesBefore, linesAfter int
+	unbounded               bool
+	// suffix, for rules on gitleaks' "key ... = value" template, is the
+	// anchored expression from the keyword on (see keywordSuffix).
+	suffix *regexp.Regexp
+	// anchored, for rules whose matches start with a keyword, is the
+	// expression anchored at its start (see keywordAnchored).
+	anchored   *regexp.Regexp
 	severity   findings.Severity
 	confidence string
 	title      string
@@ -109,7 +119,14 @@ func loadConfigFile(path string, depth int) (config.Config, error) {
 }
 
 // parseConfig parses a gitleaks TOML config without following [extend].
-func parseConfig(toml, path string) (config.Config, error) {
+// gitleaks compiles the config's expressions with MustCompile: a bad one
+// panics, which is turned into an error.
+func parseConfig(toml, path string) (cfg config.Config, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
 	v := viper.New()
 	v.SetConfigType("toml")
 	if err := v.ReadConfig(strings.NewReader(toml)); err != nil {
@@ -121,7 +138,7 @@ func parseConfig(toml, path string) (config.Config, error) {
 	}
 	ext := vc.Extend
 	vc.Extend = config.Extend{} // extension is done by loadConfigFile
-	cfg, err := vc.Translate()
+	cfg, err = vc.Translate()
 	if err != nil {
 		return config.Config{}, err
 	}
@@ -187,6 +204,10 @@ func compile(cfg config.Config) (*Rules, error) {
 	}
 	r := &Rules{cfg: cfg}
 	pathOnly := config.Config{Rules: map[string]config.Rule{}, Keywords: map[string]struct{}{}, Allowlists: cfg.Allowlists}
+	contentAllowlists, err := withoutOrPaths(cfg.Allowlists)
+	if err != nil {
+		return nil, err
+	}
 	for id, cr := range cfg.Rules {
 		if len(cr.RequiredRules) > 0 {
 			return nil, fmt.Errorf("rule %s: composite rules ([[rules.required]]) are not supported", id)
@@ -202,28 +223,30 @@ func compile(cfg config.Config) (*Rules, error) {
 		one := config.Config{
 			Rules:      map[string]config.Rule{id: cr},
 			Keywords:   map[string]struct{}{},
-			Allowlists: cfg.Allowlists,
+			Allowlists: contentAllowlists,
 		}
 		for _, k := range cr.Keywords {
 			one.Keywords[strings.ToLower(k)] = struct{}{}
 		}
 		re := cr.Regex.String()
-		back, fwd := 512, 512
-		if strings.Contains(re, `\s\S`) || strings.Contains(re, `(?s`) || strings.Contains(re, `\n`) || strings.Contains(re, `\r`) {
-			// Rules that span lines: private keys (a PEM block after the
-			// BEGIN keyword), curl commands continued over lines,
-			// Kubernetes secrets.
-			back, fwd = 1024, 16384
+		nl := maxNewlines(re)
+		var suffix, anchored *regexp.Regexp
+		if strings.Contains(re, assignmentTemplate) {
+			suffix = keywordSuffix(re)
+		} else {
+			anchored = keywordAnchored(re, cr.Keywords)
 		}
 		r.rules = append(r.rules, &rule{
-			id:         id,
-			det:        detect.NewDetector(one),
-			back:       back,
-			fwd:        fwd,
-			assignment: strings.Contains(re, assignmentTemplate),
-			severity:   severityOf(id),
-			confidence: confidenceOf(id, cr),
-			title:      titleOf(id, cr),
+			id:          id,
+			det:         detect.NewDetector(one),
+			linesBefore: nl,
+			linesAfter:  nl,
+			unbounded:   nl < 0,
+			suffix:      suffix,
+			anchored:    anchored,
+			severity:    severityOf(id),
+			confidence:  confidenceOf(id, cr),
+			title:       titleOf(id, cr),
 		})
 	}
 	slices.SortFunc(r.rules, func(a, b *rule) int { return strings.Compare(a.id, b.id) })
@@ -231,6 +254,37 @@ func compile(cfg config.Config) (*Rules, error) {
 	r.full = detect.NewDetector(cfg)
 	r.full.MaxDecodeDepth = maxDecodeDepth
 	return r, nil
+}
+
+// withoutOrPaths returns the global allowlists with the path patterns of
+// the "OR" ones removed: the Engine skips the files those match before it
+// reads them, and gitleaks would otherwise test every path again for each
+// window it is handed. "AND" allowlists, whose paths only count together
+// with their other checks, are kept whole.
+func withoutOrPaths(lists []*config.Allowlist) ([]*config.Allowlist, error) {
+	out := make([]*config.Allowlist, 0, len(lists))
+	for _, a := range lists {
+		if a.MatchCondition != config.AllowlistMatchOr || len(a.Paths) == 0 {
+			out = append(out, a)
+			continue
+		}
+		if len(a.Commits) == 0 && len(a.Regexes) == 0 && len(a.StopWords) == 0 {
+			continue // a paths-only list: nothing left to check
+		}
+		c := &config.Allowlist{
+			Description:    a.Description,
+			MatchCondition: a.MatchCondition,
+			Commits:        a.Commits,
+			RegexTarget:    a.RegexTarget,
+			Regexes:        a.Regexes,
+			StopWords:      a.StopWords,
+		}
+		if err := c.Validate(); err != nil {
+			return nil, fmt.Errorf("global allowlist %q: %w", a.Description, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // Len is the number of rules.

@@ -160,6 +160,7 @@ func scan(ctx context.Context, e *Engine, src source) ([]findings.Finding, int64
 		mu      sync.Mutex
 		out     []findings.Finding
 		scanned int64
+		readErr error
 		wg      sync.WaitGroup
 	)
 	byID := map[string]*rule{}
@@ -179,6 +180,22 @@ func scan(ctx context.Context, e *Engine, src source) ([]findings.Finding, int64
 			defer wg.Done()
 			var lower []byte
 			for b := range blobs {
+				if b.read != nil {
+					content, err := b.read()
+					if err != nil {
+						mu.Lock()
+						if readErr == nil {
+							readErr = err
+						}
+						mu.Unlock()
+						cancel()
+						continue
+					}
+					b.Content = content
+				}
+				if b.Content == nil {
+					continue
+				}
 				if len(lower) < len(b.Content) {
 					lower = make([]byte, len(b.Content))
 				}
@@ -205,6 +222,9 @@ func scan(ctx context.Context, e *Engine, src source) ([]findings.Finding, int64
 	})
 	close(blobs)
 	wg.Wait()
+	if readErr != nil {
+		return nil, 0, readErr
+	}
 	if err != nil {
 		return nil, 0, err
 	}

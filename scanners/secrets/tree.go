@@ -89,7 +89,7 @@ func (t *treeSource) blobs(ctx context.Context, yield func(Blob) error) error {
 	})
 }
 
-func (t *treeSource) file(ctx context.Context, root, p string, info fs.FileInfo, yield func(Blob) error) error {
+func (t *treeSource) file(_ context.Context, root, p string, info fs.FileInfo, yield func(Blob) error) error {
 	rel, err := filepath.Rel(root, p)
 	if err != nil {
 		return wrapSource("%v", err)
@@ -110,28 +110,36 @@ func (t *treeSource) file(ctx context.Context, root, p string, info fs.FileInfo,
 		t.count("skipped_too_large")
 		return nil
 	}
+	return yield(Blob{Path: rel, StartLine: 1, read: func() ([]byte, error) { return t.read(p, rel) }})
+}
+
+// read loads a file, or returns nil content for one to skip.
+func (t *treeSource) read(p, rel string) ([]byte, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return wrapSource("%s: %v", rel, errors.Unwrap(err))
+		return nil, wrapSource("%s: %v", rel, errors.Unwrap(err))
 	}
 	defer f.Close()
 	// Read at most maxSize+1 bytes: a file that grows under us is still
 	// bounded.
 	data, err := io.ReadAll(io.LimitReader(f, t.maxSize+1))
 	if err != nil {
-		return wrapSource("%s: %v", rel, err)
+		return nil, wrapSource("%s: %v", rel, err)
 	}
 	if int64(len(data)) > t.maxSize {
 		t.count("skipped_too_large")
-		return nil
+		return nil, nil
 	}
 	if bytes.IndexByte(data[:min(len(data), binarySniffLen)], 0) >= 0 {
 		t.count("skipped_binary")
-		return nil
+		return nil, nil
 	}
 	t.count("files")
 	t.progress.Report(fmt.Sprintf("secrets: %s", rel))
-	return yield(Blob{Path: rel, Content: data, StartLine: 1})
+	if data == nil {
+		data = []byte{} // an empty file is scanned (path rules), not skipped
+	}
+	return data, nil
 }
 
 // within reports whether path is root or below it.

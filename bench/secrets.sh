@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Secret scan throughput: secgate against the gitleaks CLI (v8.30.1, the
+# version whose rules secgate uses) on the same tree with the same rules
+# (gitleaks' defaults, decoding depth 5), in one run.
+#
+#   bench/secrets.sh [RUNS] [TREE]
+#
+# Tree: by default a copy of golang.org/x/* from the Go module cache (real Go
+# source, several versions of each module; about 260 MB here). Both tools
+# scan every file of it (gitleaks `dir`, secgate `scan --scanners secrets`),
+# runs alternate, and the script prints each wall time, the medians, MB/s
+# (bytes of regular files in the tree / median wall time) and the ratio, then
+# compares the findings by (rule, file, line).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+work=${BENCH_WORK:-$(mktemp -d)}
+echo "work dir: $work"
+
+go build -o "$work/secgate" ./cmd/secgate
+if [ ! -x "$work/peer/gitleaks" ]; then
+  GOBIN="$work/peer" GOFLAGS=-buildvcs=false go install github.com/zricethezav/gitleaks/v8@v8.30.1
+fi
+
+tree=${2:-$work/tree}
+if [ ! -d "$tree" ]; then
+  src="$(go env GOMODCACHE)/golang.org/x"
+  cp -r "$src" "$tree"
+  chmod -R u+w "$tree"
+fi
+bytes=$(find "$tree" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+echo "tree: $tree, $(find "$tree" -type f | wc -l) files, $bytes bytes"
+
+secgate_run() { "$work/secgate" scan --scanners secrets -q -f json -o "$work/secgate.json" "$tree" || [ $? -eq 1 ]; }
+gitleaks_run() {
+  "$work/peer/gitleaks" dir --no-banner -l error --report-format json --report-path "$work/gitleaks.json" --exit-code 0 "$tree"
+}
+elapsed() { local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); echo "$e - $s" | bc; }
+
+secgate_run; gitleaks_run # warm the page cache
+s=(); g=()
+for i in $(seq "$runs"); do
+  s+=("$(elapsed secgate_run)"); g+=("$(elapsed gitleaks_run)")
+  echo "run $i: secgate ${s[-1]} s, gitleaks ${g[-1]} s"
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+ms=$(median "${s[@]}"); mg=$(median "${g[@]}")
+echo "median: secgate $ms s ($(echo "scale=1; $bytes / 1000000 / $ms" | bc) MB/s), gitleaks $mg s ($(echo "scale=1; $bytes / 1000000 / $mg" | bc) MB/s), ratio $(echo "scale=1; $mg / $ms" | bc)x"
+
+python3 - "$work" "$tree" <<'PY'
+import json, os, sys
+w, tree = sys.argv[1], sys.argv[2]
+s = json.load(open(f"{w}/secgate.json"))
+g = json.load(open(f"{w}/gitleaks.json"))
+# secgate reports a secret once per file (its fingerprint is rule + path +
+# secret): compare with gitleaks' first line of each (rule, file, secret).
+first = {}
+for f in g:
+    k = (f["RuleID"], os.path.relpath(f["File"], tree), f["Secret"])
+    first[k] = min(first.get(k, f["StartLine"]), f["StartLine"])
+theirs = {(r, p, l) for (r, p, _), l in first.items()}
+mine = {(f["rule_id"], f["location"]["path"], f["location"]["line"]) for f in s["findings"]}
+print(f"gitleaks: {len(g)} findings, {len(theirs)} distinct (rule, file, secret); secgate: {len(s['findings'])} findings")
+for t in sorted(mine - theirs)[:20]: print("  only secgate:", t)
+for t in sorted(theirs - mine)[:20]: print("  only gitleaks:", t)
+print("same findings" if mine == theirs else f"findings differ: {len(mine - theirs)} only secgate, {len(theirs - mine)} only gitleaks")
+PY

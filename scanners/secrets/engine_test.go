@@ -1,0 +1,144 @@
+package secrets
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/zricethezav/gitleaks/v8/detect"
+	"github.com/zricethezav/gitleaks/v8/report"
+)
+
+// Credentials assembled at run time, so this file holds none.
+var (
+	awsKey   = "AKIA" + "Z5Q3RT7WN2XK4PLM"
+	ghToken  = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+	slackURL = "https://hooks.slack.com/services/" + "T01ABCDEFGH/B02IJKLMNOP/aBcDeFgHiJkLmNoPqRsTuVwX"
+	pemKey   = "-----BEGIN RSA " + "PRIVATE KEY-----\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgHcTz6sE2I2yPB\naFDrBz9vFqU4yVkzSzyfDjkZ7R0n6yV1vnyZfjcLvUCu+Tdj6wDgAnmKJgkY9Ux4\n-----END RSA " + "PRIVATE KEY-----"
+)
+
+// corpus is source code with secrets in the shapes the engine treats apart:
+// template rules (generic-api-key), keyword-anchored rules, rules spanning
+// lines, encoded secrets, and plenty of keyword noise around them.
+func corpus() map[string]string {
+	noise := strings.Repeat("func (s *server) handleKey(key string) (token string, err error) { return s.keys[key], nil }\n", 20)
+	return map[string]string{
+		"config.go": noise + "const awsKey = \"" + awsKey + "\"\n" + noise,
+		"ci.yml":    "env:\n  GITHUB_TOKEN: " + ghToken + "\n  api_key: \"3f9a8c7d6e5b4a392817f6e5d4c3b2a1\"\n",
+		"notify.py": "import os\n\nSLACK = '" + slackURL + "'\npassword = \"hunter2hunter2hunter2\"\n",
+		"id_rsa":    pemKey + "\n",
+		"b64.txt":   "payload: " + base64.StdEncoding.EncodeToString([]byte("aws_key="+awsKey)) + "\n",
+		"hex.txt":   "blob = " + hex.EncodeToString([]byte("token: "+ghToken)) + "\n",
+		"url.txt":   "dsn=" + url.QueryEscape("x secret="+ghToken+" y") + "\n",
+		"allow.go":  "const k = \"" + awsKey + "\" // gitleaks:allow\n",
+		"multi.sh":  "curl -X POST \\\n  -H \"Authorization: Bearer 8f7e6d5c4b3a29187f6e5d4c3b2a1908\" \\\n  https://api.example.com\n",
+		"noise.go":  noise + strings.Repeat("var s = os.Getenv(\"KEY\") // s.Key, jwt eyJhbGciOi, sk_live_ tokens\n", 50),
+	}
+}
+
+func describe(fs []report.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, fmt.Sprintf("%s %s:%d:%d %q", f.RuleID, f.File, f.StartLine, f.StartColumn, Redact(f.Secret)))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// TestEngineMatchesGitleaks: on every file of the corpus, the engine finds
+// exactly what one gitleaks detector run over the whole file finds (with
+// gitleaks' default decoding depth), whatever windows it used.
+func TestEngineMatchesGitleaks(t *testing.T) {
+	rules, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := NewEngine(rules)
+	ref := detect.NewDetector(rules.cfg)
+	ref.MaxDecodeDepth = maxDecodeDepth
+	total := 0
+	for path, content := range corpus() {
+		got := describe(e.Detect(context.Background(), Blob{Path: path, Content: []byte(content), StartLine: 1}, nil))
+		want := describe(finish(detectIn(context.Background(), ref, detect.Fragment{Raw: content, FilePath: path, StartLine: 1})))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s:\n got %q\nwant %q", path, got, want)
+		}
+		total += len(want)
+	}
+	if total < 8 {
+		t.Errorf("the corpus yields %d findings; it should exercise every kind of rule", total)
+	}
+}
+
+func TestRuleShapes(t *testing.T) {
+	rules, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	suffix, anchored := 0, 0
+	for _, r := range rules.rules {
+		if r.suffix != nil {
+			suffix++
+		}
+		if r.anchored != nil {
+			anchored++
+		}
+	}
+	// Most rules get a cheap test at each keyword hit; see engine.go.
+	if suffix < 80 || anchored < 80 {
+		t.Errorf("%d template and %d keyword-anchored rules of %d", suffix, anchored, len(rules.rules))
+	}
+	for expr, want := range map[string]int{
+		`abc`:                 0,
+		`a\nb`:                1,
+		`[\s'"]{0,3}x`:        3,
+		`(?s:.){0,200}`:       200,
+		`[\s\S]{64,}?`:        -1,
+		`a.*b`:                0,
+		`(?:x|\n\n)(?:\s|y)?`: 3,
+	} {
+		if got := maxNewlines(expr); got != want {
+			t.Errorf("maxNewlines(%q) = %d, want %d", expr, got, want)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                     "",
+		"abc":                  "…",
+		"hunter22":             "hu…",
+		"AKIAZ5Q3RT7WN2XK4PLM": "AKIA…",
+		"ünïcødé-secret":       "ünï…",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestLoadRulesErrors(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"url.toml":      "[extend]\nurl = \"https://example.com/x.toml\"\n",
+		"both.toml":     "[extend]\nuseDefault = true\npath = \"x.toml\"\n",
+		"empty.toml":    "title = \"nothing\"\n",
+		"badregex.toml": "[[rules]]\nid = \"x\"\nregex = '''(unclosed'''\n",
+	} {
+		p := dir + "/" + name
+		if err := writeFile(p, content); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadRules(p); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func writeFile(p, s string) error { return os.WriteFile(p, []byte(s), 0o644) }
