@@ -16,6 +16,7 @@
 # wall time, the medians, their ratio, and both tools' finding counts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 runs=${1:-5}
 work=${BENCH_WORK:-$(mktemp -d)}
 echo "work dir: $work"
@@ -49,16 +50,9 @@ osv_run() {
   "$work/peer/osv-scanner" scan source --offline --local-db-path "$work/peerdb" --no-call-analysis=all \
     --format json --output-file "$work/osv.json" -r "$tree" >/dev/null 2>&1 || [ $? -eq 1 ]
 }
-elapsed() { local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); echo "$e - $s" | bc; }
 
-secgate_run; osv_run # warm the page cache
-s=(); o=()
-for i in $(seq "$runs"); do
-  s+=("$(elapsed secgate_run)"); o+=("$(elapsed osv_run)")
-  echo "run $i: secgate ${s[-1]} s, osv-scanner ${o[-1]} s"
-done
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-ms=$(median "${s[@]}"); mo=$(median "${o[@]}")
+alternate "$runs" secgate_run osv_run
+ms=$(median "${times_a[@]}"); mo=$(median "${times_b[@]}")
 echo "median: secgate $ms s, osv-scanner $mo s, ratio secgate/osv-scanner $(echo "scale=2; $ms / $mo" | bc)"
 python3 - "$work" "$tree" <<'PY'
 import json, os, sys

@@ -13,6 +13,7 @@
 # compares the findings by (rule, file, line).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 runs=${1:-3}
 work=${BENCH_WORK:-$(mktemp -d)}
 echo "work dir: $work"
@@ -35,16 +36,9 @@ secgate_run() { "$work/secgate" scan --scanners secrets -q -f json -o "$work/sec
 gitleaks_run() {
   "$work/peer/gitleaks" dir --no-banner -l error --report-format json --report-path "$work/gitleaks.json" --exit-code 0 "$tree"
 }
-elapsed() { local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); echo "$e - $s" | bc; }
 
-secgate_run; gitleaks_run # warm the page cache
-s=(); g=()
-for i in $(seq "$runs"); do
-  s+=("$(elapsed secgate_run)"); g+=("$(elapsed gitleaks_run)")
-  echo "run $i: secgate ${s[-1]} s, gitleaks ${g[-1]} s"
-done
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-ms=$(median "${s[@]}"); mg=$(median "${g[@]}")
+alternate "$runs" secgate_run gitleaks_run
+ms=$(median "${times_a[@]}"); mg=$(median "${times_b[@]}")
 echo "median: secgate $ms s ($(echo "scale=1; $bytes / 1000000 / $ms" | bc) MB/s), gitleaks $mg s ($(echo "scale=1; $bytes / 1000000 / $mg" | bc) MB/s), ratio $(echo "scale=1; $mg / $ms" | bc)x"
 
 python3 - "$work" "$tree" <<'PY'

@@ -1,0 +1,20 @@
+# Helpers shared by the benchmark scripts (sourced, not run).
+
+# elapsed CMD...: runs CMD and prints its wall time in seconds.
+elapsed() { local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); echo "$e - $s" | bc; }
+
+# median X...: prints the median of the numbers.
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# alternate RUNS A B: runs the commands A and B once each to warm the page
+# cache, then RUNS times in turn, printing each wall time; sets the arrays
+# times_a and times_b.
+alternate() {
+  local runs=$1 a=$2 b=$3 i
+  "$a"; "$b"
+  times_a=(); times_b=()
+  for i in $(seq "$runs"); do
+    times_a+=("$(elapsed "$a")"); times_b+=("$(elapsed "$b")")
+    echo "run $i: $a ${times_a[-1]} s, $b ${times_b[-1]} s"
+  done
+}
