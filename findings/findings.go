@@ -96,6 +96,9 @@ type Finding struct {
 	// Commit is the commit that added the finding, for findings in git
 	// history.
 	Commit *Commit `json:"commit,omitempty"`
+	// Image says where in a container image the finding is, for findings
+	// of the container scanner.
+	Image *Image `json:"image,omitempty"`
 	// Decision is set by the policy: deny, warn or allow.
 	Decision string `json:"decision,omitempty"`
 }
@@ -127,6 +130,30 @@ type Secret struct {
 	Confidence string `json:"confidence"`
 	// Entropy is the Shannon entropy of the secret, in bits per character.
 	Entropy float64 `json:"entropy"`
+}
+
+// Image locates a finding in a container image.
+type Image struct {
+	// Ref is the image as the user named it (registry reference,
+	// docker-archive:FILE, oci:DIR, dir:PATH).
+	Ref string `json:"ref"`
+	// Path is the file in the image, absolute ("/var/lib/dpkg/status");
+	// empty for findings about the image's configuration.
+	Path string `json:"path,omitempty"`
+	// Layer is the layer that added the file; nil for configuration
+	// findings not tied to a layer.
+	Layer *Layer `json:"layer,omitempty"`
+}
+
+// Layer is one layer of a container image.
+type Layer struct {
+	// Index is the layer's 0-based position, base layer first.
+	Index int `json:"index"`
+	// DiffID is the digest of the uncompressed layer.
+	DiffID string `json:"diff_id"`
+	// Command is the history entry that created it (the Dockerfile
+	// instruction), when the image records one.
+	Command string `json:"command,omitempty"`
 }
 
 // Commit identifies a git commit.

@@ -13,12 +13,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/policies"
 	"github.com/secgate/secgate/scanners"
+	"github.com/secgate/secgate/scanners/container"
 	"github.com/secgate/secgate/scanners/deps"
 	"github.com/secgate/secgate/scanners/osv"
 	"github.com/secgate/secgate/scanners/secrets"
@@ -42,6 +44,18 @@ type Options struct {
 	Scanners []string
 	// Secrets configures the secret scanner (its Path is Options.Path).
 	Secrets secrets.Options
+	// SkipPath scans no PATH: only the images.
+	SkipPath bool
+	// Images are container images to scan (see container.Open), in the
+	// same gate as the path.
+	Images []string
+	// Dockerfile, when set, is the Dockerfile of the images: findings
+	// point at its lines.
+	Dockerfile string
+	// ImageLimits bound what is read from images.
+	ImageLimits container.Limits
+	// Registry configures registry access (credentials, transport).
+	Registry container.OpenOptions
 	// FailOn is the lowest severity the default policy denies.
 	FailOn findings.Severity
 	// PolicyTimeout bounds the policy evaluation (30s when zero).
@@ -85,22 +99,49 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	} else {
 		matcher = osv.NewOnline(osv.OnlineOptions{BaseURL: opts.OSVAPI, HTTPClient: opts.HTTPClient, UserAgent: "secgate/" + opts.Version})
 	}
-	sopts := opts.Secrets
-	sopts.Path, sopts.Progress = opts.Path, opts.Progress
-	available := []scanners.Scanner{
-		deps.New(deps.Options{Path: opts.Path, Matcher: matcher, NoIgnore: opts.NoIgnore, Progress: opts.Progress}),
-		secrets.New(sopts),
+	for _, name := range opts.Scanners {
+		if !slices.Contains([]string{findings.ScannerDeps, findings.ScannerSecrets, findings.ScannerContainer}, name) {
+			return nil, fmt.Errorf("%w: unknown scanner %q (want deps, secrets or container)", ErrOptions, name)
+		}
+	}
+	want := func(name string) bool { return len(opts.Scanners) == 0 || slices.Contains(opts.Scanners, name) }
+	var rules *secrets.Rules
+	if (want(findings.ScannerSecrets) && !opts.SkipPath) || (want(findings.ScannerContainer) && len(opts.Images) > 0) {
+		root := opts.Path
+		if opts.SkipPath {
+			root = ""
+		}
+		if rules, _, err = secrets.ResolveRules(root, opts.Secrets.Config); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+		}
 	}
 	var all []scanners.Scanner
-	for _, name := range opts.Scanners {
-		if !slices.ContainsFunc(available, func(s scanners.Scanner) bool { return s.Name() == name }) {
-			return nil, fmt.Errorf("%w: unknown scanner %q (want deps or secrets)", ErrOptions, name)
+	if !opts.SkipPath {
+		if want(findings.ScannerDeps) {
+			all = append(all, deps.New(deps.Options{Path: opts.Path, Matcher: matcher, NoIgnore: opts.NoIgnore, Progress: opts.Progress}))
+		}
+		if want(findings.ScannerSecrets) {
+			sopts := opts.Secrets
+			sopts.Path, sopts.Progress, sopts.Rules = opts.Path, opts.Progress, rules
+			all = append(all, secrets.New(sopts))
 		}
 	}
-	for _, s := range available {
-		if len(opts.Scanners) == 0 || slices.Contains(opts.Scanners, s.Name()) {
-			all = append(all, s)
+	if want(findings.ScannerContainer) {
+		dfLoc := opts.Dockerfile
+		if dfLoc != "" {
+			dfLoc = filepath.ToSlash(filepath.Clean(dfLoc))
 		}
+		for _, ref := range opts.Images {
+			all = append(all, container.New(container.Options{
+				Ref: ref, Matcher: matcher, Secrets: rules,
+				Dockerfile: opts.Dockerfile, DockerfileLocation: dfLoc,
+				Open: opts.Registry, Limits: opts.ImageLimits,
+				MaxSecretFileSize: opts.Secrets.MaxFileSize, Progress: opts.Progress,
+			}))
+		}
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("%w: nothing to scan (no path, no image, or no matching --scanners)", ErrOptions)
 	}
 
 	doc := &findings.Document{

@@ -164,6 +164,19 @@ func (b *inputBuilder) finding(f *findings.Finding) *ast.Term {
 		b.add("entropy", ast.FloatNumberTerm(sec.Entropy))
 		b.add("secret", b.object(o))
 	}
+	if im := f.Image; im != nil {
+		o := len(b.items)
+		b.add("ref", b.str(im.Ref))
+		b.addString("path", im.Path)
+		if l := im.Layer; l != nil {
+			lo := len(b.items)
+			b.add("index", ast.IntNumberTerm(l.Index))
+			b.add("diff_id", b.str(l.DiffID))
+			b.addString("command", l.Command)
+			b.add("layer", b.object(lo))
+		}
+		b.add("image", b.object(o))
+	}
 	if c := f.Commit; c != nil {
 		o := len(b.items)
 		b.add("sha", b.str(c.SHA))

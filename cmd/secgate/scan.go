@@ -16,6 +16,7 @@ import (
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/gate"
 	"github.com/secgate/secgate/report"
+	"github.com/secgate/secgate/scanners/container"
 	"github.com/secgate/secgate/scanners/secrets"
 )
 
@@ -34,6 +35,9 @@ type scanFlags struct {
 	staged        bool
 	secretsConfig string
 	maxFileSize   string
+	images        []string
+	dockerfile    string
+	maxLayerSize  string
 }
 
 func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -69,6 +73,8 @@ missing ecosystem file is an error, never a pass.
 			path := "."
 			if len(args) == 1 {
 				path = args[0]
+			} else if len(f.images) > 0 {
+				path = "" // --image alone scans only the images
 			}
 			return runScan(cmd, path, f, stdout, stderr)
 		},
@@ -88,6 +94,9 @@ missing ecosystem file is an error, never a pass.
 	fl.BoolVar(&f.staged, "staged", false, "scan the lines added in the git index for secrets (for pre-commit)")
 	fl.StringVar(&f.secretsConfig, "secrets-config", "", "gitleaks-compatible rules `FILE` (default PATH/.gitleaks.toml if present, else gitleaks' rules)")
 	fl.StringVar(&f.maxFileSize, "max-file-size", "10MB", "skip files larger than `SIZE` in the secret scan (e.g. 512KB, 10MB, 1GB)")
+	fl.StringArrayVar(&f.images, "image", nil, "scan a container image (repeatable): registry `REF`, docker-archive:FILE (or FILE.tar), oci:DIR, dir:ROOTFS")
+	fl.StringVar(&f.dockerfile, "dockerfile", "", "the Dockerfile the images were built from: findings point at its lines")
+	fl.StringVar(&f.maxLayerSize, "max-layer-size", "16GB", "refuse image layers larger than `SIZE` uncompressed (decompression bombs)")
 	return cmd
 }
 
@@ -103,12 +112,18 @@ func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Wri
 	if err != nil || failOn == findings.SeverityUnknown {
 		return fmt.Errorf("invalid --fail-on %q: want critical, high, medium or low", f.failOn)
 	}
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("scan %s: %w", path, errors.Unwrap(err))
+	if path != "" {
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("scan %s: %w", path, errors.Unwrap(err))
+		}
 	}
 	maxSize, err := parseSize(f.maxFileSize)
 	if err != nil {
 		return fmt.Errorf("invalid --max-file-size %q: %w", f.maxFileSize, err)
+	}
+	maxLayer, err := parseSize(f.maxLayerSize)
+	if err != nil {
+		return fmt.Errorf("invalid --max-layer-size %q: %w", f.maxLayerSize, err)
 	}
 	sopts := secrets.Options{Config: f.secretsConfig, MaxFileSize: maxSize, Since: f.since}
 	switch {
@@ -123,7 +138,7 @@ func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Wri
 		f.scanners = []string{findings.ScannerSecrets}
 	}
 	ropts := report.Options{
-		PathPrefix: sarifPrefix(path),
+		PathPrefix: sarifPrefix(path, f.images),
 		Warn:       func(msg string) { fmt.Fprintf(stderr, "secgate: warning: %s\n", msg) },
 	}
 	if f.output == "" && report.IsTerminal(stdout) {
@@ -143,6 +158,10 @@ func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Wri
 		NoIgnore:      f.noIgnore,
 		Scanners:      f.scanners,
 		Secrets:       sopts,
+		SkipPath:      path == "",
+		Images:        f.images,
+		Dockerfile:    f.dockerfile,
+		ImageLimits:   container.Limits{MaxLayerSize: maxLayer},
 		FailOn:        failOn,
 		PolicyTimeout: f.policyTimeout,
 		Version:       buildVersion(),
@@ -176,7 +195,12 @@ func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Wri
 // sarifPrefix is the scanned directory relative to the working directory,
 // which CI runs from the repository root: SARIF locations must be relative
 // to that root, while findings are relative to the scanned directory.
-func sarifPrefix(path string) string {
+func sarifPrefix(path string, images []string) string {
+	if path == "" || len(images) > 0 {
+		// Image findings are placed at image/... or at the Dockerfile,
+		// relative to the working directory already.
+		return ""
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return ""

@@ -17,18 +17,15 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem"
 	scalibrfs "github.com/google/osv-scalibr/fs"
 	"github.com/google/osv-scalibr/plugin"
+	"github.com/google/osv-scanner/v2/pkg/models"
 	"github.com/google/osv-scanner/v2/pkg/osvscanner"
 
 	"github.com/secgate/secgate/scanners/deps/npmlock"
+	"github.com/secgate/secgate/scanners/internal/osvlog"
 )
 
 // osv-scalibr's own package-lock.json extractor, replaced by npmlock.
 const scalibrPackageLock = "javascript/packagelockjson"
-
-// osvScannerMu serializes calls into osv-scanner: its logger is a package
-// global (osvscanner.SetLogger), and each scan installs its own handler to
-// capture extraction errors.
-var osvScannerMu sync.Mutex
 
 // ErrExtract is wrapped by every error about a lockfile or manifest that
 // could not be read or parsed.
@@ -132,12 +129,11 @@ func osvScannerExtract(abs string, isDir, noIgnore bool) ([]*extractor.Package, 
 		actions.LockfilePaths = []string{abs}
 	}
 
-	osvScannerMu.Lock()
+	// osv-scanner reports a lockfile it cannot parse only in an error log
+	// record: capture them.
 	logs := &logCapture{}
-	osvscanner.SetLogger(logs)
-	res, err := osvscanner.DoScan(actions)
-	osvscanner.SetLogger(discardHandler{})
-	osvScannerMu.Unlock()
+	var res models.VulnerabilityResults
+	osvlog.Run(logs, func() { res, err = osvscanner.DoScan(actions) })
 
 	if errs := logs.errors(abs); len(errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrExtract, errors.Join(errs...))
@@ -171,10 +167,8 @@ func npmExtract(ctx context.Context, abs string, isDir, noIgnore bool) ([]*extra
 			return []filesystem.Extractor{npmlock.Extractor{}}
 		}
 	}
-	osvScannerMu.Lock() // osv-scalibr logs through the same global logger
-	osvscanner.SetLogger(discardHandler{})
-	sr := scalibr.New().Scan(ctx, cfg)
-	osvScannerMu.Unlock()
+	var sr *scalibr.ScanResult
+	osvlog.Run(nil, func() { sr = scalibr.New().Scan(ctx, cfg) })
 
 	if sr.Status.Status == plugin.ScanStatusFailed {
 		return nil, fmt.Errorf("%w: %s", ErrExtract, sr.Status.FailureReason)
@@ -257,13 +251,6 @@ func (c *logCapture) errors(abs string) []error {
 	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	return errs
 }
-
-type discardHandler struct{}
-
-func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
-func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
-func (d discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return d }
-func (d discardHandler) WithGroup(string) slog.Handler           { return d }
 
 // simpleFile is the little of filesystem.FileAPI that FileRequired needs.
 type simpleFile string

@@ -62,6 +62,9 @@ type Options struct {
 	// Config is a gitleaks TOML config; empty means Path/.gitleaks.toml when
 	// it exists, else gitleaks' default rules.
 	Config string
+	// Rules, when set, are used instead of loading them (see
+	// ResolveRules); Config then only names them in the scan's target.
+	Rules *Rules
 	// MaxFileSize in bytes; DefaultMaxFileSize when zero.
 	MaxFileSize int64
 	Progress    scanners.Progress
@@ -135,9 +138,19 @@ func (s *Scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 }
 
 func (s *Scanner) rules() (*Rules, string, error) {
-	path := s.opts.Config
-	if path == "" {
-		candidate := filepath.Join(s.opts.Path, ConfigFileName)
+	if s.opts.Rules != nil {
+		return s.opts.Rules, s.opts.Config, nil
+	}
+	return ResolveRules(s.opts.Path, s.opts.Config)
+}
+
+// ResolveRules loads the rules a scan of root uses: config when set, else
+// root/.gitleaks.toml when it exists, else gitleaks' default rules. It
+// returns the config file used ("" for the defaults).
+func ResolveRules(root, config string) (*Rules, string, error) {
+	path := config
+	if path == "" && root != "" {
+		candidate := filepath.Join(root, ConfigFileName)
 		if fi, err := os.Stat(candidate); err == nil && fi.Mode().IsRegular() {
 			path = candidate
 		}

@@ -27,30 +27,57 @@ type treeSource struct {
 	root     string
 	maxSize  int64
 	progress scanners.Progress
-
-	mu     sync.Mutex
-	counts map[string]int
+	counter
 }
 
 const binarySniffLen = 8 << 10
 
-func (t *treeSource) count(key string) {
-	t.mu.Lock()
-	if t.counts == nil {
-		t.counts = map[string]int{}
-	}
-	t.counts[key]++
-	t.mu.Unlock()
+// counter counts what a source read and skipped, safely from the workers.
+type counter struct {
+	mu     sync.Mutex
+	counts map[string]int
 }
 
-func (t *treeSource) stats() map[string]int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+func (c *counter) count(key string) {
+	c.mu.Lock()
+	if c.counts == nil {
+		c.counts = map[string]int{}
+	}
+	c.counts[key]++
+	c.mu.Unlock()
+}
+
+func (c *counter) stats() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	out := map[string]int{"files": 0, "skipped_binary": 0, "skipped_too_large": 0, "skipped_link_outside_root": 0}
-	for k, v := range t.counts {
+	for k, v := range c.counts {
 		out[k] = v
 	}
 	return out
+}
+
+// load reads at most maxSize+1 bytes of r (a file that grows while read is
+// still bounded) and returns nil content, counted, for a file to skip: too
+// large or binary (a NUL byte in its first 8 KiB).
+func (c *counter) load(r io.Reader, maxSize int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > maxSize {
+		c.count("skipped_too_large")
+		return nil, nil
+	}
+	if bytes.IndexByte(data[:min(len(data), binarySniffLen)], 0) >= 0 {
+		c.count("skipped_binary")
+		return nil, nil
+	}
+	c.count("files")
+	if data == nil {
+		data = []byte{} // an empty file is scanned (path rules), not skipped
+	}
+	return data, nil
 }
 
 func (t *treeSource) blobs(ctx context.Context, yield func(Blob) error) error {
@@ -120,24 +147,12 @@ func (t *treeSource) read(p, rel string) ([]byte, error) {
 		return nil, wrapSource("%s: %v", rel, errors.Unwrap(err))
 	}
 	defer f.Close()
-	// Read at most maxSize+1 bytes: a file that grows under us is still
-	// bounded.
-	data, err := io.ReadAll(io.LimitReader(f, t.maxSize+1))
+	data, err := t.load(f, t.maxSize)
 	if err != nil {
 		return nil, wrapSource("%s: %v", rel, err)
 	}
-	if int64(len(data)) > t.maxSize {
-		t.count("skipped_too_large")
-		return nil, nil
-	}
-	if bytes.IndexByte(data[:min(len(data), binarySniffLen)], 0) >= 0 {
-		t.count("skipped_binary")
-		return nil, nil
-	}
-	t.count("files")
-	t.progress.Report(fmt.Sprintf("secrets: %s", rel))
-	if data == nil {
-		data = []byte{} // an empty file is scanned (path rules), not skipped
+	if data != nil {
+		t.progress.Report(fmt.Sprintf("secrets: %s", rel))
 	}
 	return data, nil
 }

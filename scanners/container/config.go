@@ -1,0 +1,117 @@
+package container
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/scanners/secrets"
+)
+
+// Rules of the image configuration findings (kind misconfiguration).
+const (
+	RuleRunsAsRoot    = "image-runs-as-root"
+	RuleEnvSecret     = "image-env-secret"
+	RuleEnvCredential = "image-env-credential"
+	RuleHistorySecret = "image-history-secret"
+)
+
+// credentialName matches environment variable names that hold credentials.
+var credentialName = regexp.MustCompile(`(?i)(passw(or)?d|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)`)
+
+// configFindings reports the image's configuration: a root user, and
+// credentials in ENV or in the history's commands. Values never appear in
+// the findings: an ENV finding names the variable, a history finding the
+// layer and the rule.
+func configFindings(ctx context.Context, engine *secrets.Engine, ref string, cfg *v1.ConfigFile, loc *locator, clean func(string) string) []findings.Finding {
+	var out []findings.Finding
+	mk := func(rule, title string, sev findings.Severity, key string, layer *findings.Layer) findings.Finding {
+		f := findings.Finding{
+			ID:       findings.Fingerprint(findings.ScannerContainer, rule, ref, key),
+			Kind:     findings.KindMisconfiguration,
+			Scanner:  findings.ScannerContainer,
+			RuleID:   rule,
+			Title:    title,
+			Severity: sev,
+			Location: findings.Location{Path: imageLocation(ref, "")},
+			Image:    &findings.Image{Ref: ref, Layer: layer},
+		}
+		if loc.df != nil {
+			f.Location = findings.Location{Path: loc.dfPath, Line: loc.lineOf(layer)}
+			if layer == nil {
+				f.Location.Line = loc.configLine(rule)
+			}
+		}
+		return f
+	}
+
+	if runsAsRoot(cfg.Config.User) {
+		user := cfg.Config.User
+		if user == "" {
+			user = "unset"
+		}
+		out = append(out, mk(RuleRunsAsRoot, fmt.Sprintf("Image runs as root (USER %s)", user), findings.SeverityMedium, "", nil))
+	}
+
+	for _, kv := range cfg.Config.Env {
+		key, value, _ := strings.Cut(kv, "=")
+		if value == "" {
+			continue
+		}
+		hits := engine.Detect(ctx, secrets.Blob{Path: "ENV", Content: []byte(kv + "\n"), StartLine: 1}, nil)
+		switch {
+		case len(hits) > 0:
+			out = append(out, mk(RuleEnvSecret, fmt.Sprintf("Credential in image ENV %s (%s)", key, hits[0].RuleID), findings.SeverityCritical, key, nil))
+		case credentialName.MatchString(key) && !strings.HasPrefix(value, "$") && !strings.HasPrefix(value, "/"):
+			out = append(out, mk(RuleEnvCredential, fmt.Sprintf("Image ENV %s looks like a credential", key), findings.SeverityHigh, key, nil))
+		}
+	}
+
+	index := 0 // layer index of the next layer-creating history entry
+	for i, h := range cfg.History {
+		var layer *findings.Layer
+		if !h.EmptyLayer {
+			layer = &findings.Layer{Index: index, Command: clean(h.CreatedBy)}
+			if index < len(cfg.RootFS.DiffIDs) {
+				layer.DiffID = cfg.RootFS.DiffIDs[index].String()
+			}
+			index++
+		}
+		hits := engine.Detect(ctx, secrets.Blob{Path: "history", Content: []byte(h.CreatedBy + "\n"), StartLine: 1}, nil)
+		seen := map[string]bool{}
+		for _, hit := range hits {
+			if seen[hit.RuleID] {
+				continue
+			}
+			seen[hit.RuleID] = true
+			out = append(out, mk(RuleHistorySecret, fmt.Sprintf("Credential in image history entry %d (%s)", i, hit.RuleID), findings.SeverityCritical, fmt.Sprintf("%d/%s", i, hit.RuleID), layer))
+		}
+	}
+	return out
+}
+
+// runsAsRoot reports a USER that is empty (root by default), root or uid 0.
+func runsAsRoot(user string) bool {
+	u, _, _ := strings.Cut(strings.TrimSpace(user), ":")
+	return u == "" || u == "root" || u == "0"
+}
+
+// configLine is the Dockerfile line for a configuration finding: the last
+// USER instruction for the root user, the last ENV otherwise, else FROM.
+func (l *locator) configLine(rule string) int {
+	want := "ENV"
+	if rule == RuleRunsAsRoot {
+		want = "USER"
+	}
+	line := l.df.from.line
+	for _, in := range l.df.instructions {
+		if in.keyword == want {
+			line = in.line
+		}
+	}
+	return line
+}

@@ -1,0 +1,222 @@
+package container
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"sync"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// ErrHostileImage is wrapped by every error about an image whose layers a
+// scanner must not trust: entries escaping the root, links pointing out of
+// it, device files, files or layers over the limits (decompression bombs),
+// layers that are not tar streams or end early.
+var ErrHostileImage = errors.New("refusing hostile or corrupt image")
+
+// Limits bound what the scanner reads from an image.
+type Limits struct {
+	// MaxFileSize is the largest file a layer may hold.
+	MaxFileSize int64
+	// MaxLayerSize is the most uncompressed bytes a layer may hold.
+	MaxLayerSize int64
+}
+
+// Default limits: large enough for real images (1 GiB files, 16 GiB
+// layers), small enough that a decompression bomb stops.
+const (
+	DefaultMaxFileSize  = 1 << 30
+	DefaultMaxLayerSize = 16 << 30
+)
+
+// guardedImage checks every layer as it is read. osv-scalibr, which builds
+// the image's file system, skips path-traversal entries and links pointing
+// out of the root and carries on; a gate must refuse such an image instead.
+// The check runs on the same decompressed stream (a tee into a tar reader),
+// so the layer is decompressed once.
+type guardedImage struct {
+	v1.Image
+	limits Limits
+
+	mu  sync.Mutex
+	err error // the first problem found
+}
+
+func (g *guardedImage) fail(err error) {
+	g.mu.Lock()
+	if g.err == nil {
+		g.err = err
+	}
+	g.mu.Unlock()
+}
+
+// Err returns the first problem found in a layer read so far.
+func (g *guardedImage) Err() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.err
+}
+
+func (g *guardedImage) Layers() ([]v1.Layer, error) {
+	layers, err := g.Image.Layers()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]v1.Layer, len(layers))
+	for i, l := range layers {
+		out[i] = &guardedLayer{Layer: l, index: i, image: g}
+	}
+	return out, nil
+}
+
+type guardedLayer struct {
+	v1.Layer
+	index int
+	image *guardedImage
+}
+
+// describe names a layer in errors: its index and diff id.
+func describe(index int, l v1.Layer) string {
+	if id, err := l.DiffID(); err == nil {
+		return fmt.Sprintf("layer %d (%s)", index, id)
+	}
+	return fmt.Sprintf("layer %d", index)
+}
+
+func (l *guardedLayer) Uncompressed() (io.ReadCloser, error) {
+	rc, err := l.Layer.Uncompressed()
+	if err != nil {
+		err = fmt.Errorf("%w: %s: %w", ErrHostileImage, describe(l.index, l.Layer), err)
+		l.image.fail(err)
+		return nil, err
+	}
+	pr, pw := io.Pipe()
+	g := &layerGuard{layer: l, done: make(chan struct{})}
+	go g.check(pr)
+	counted := &limitedReader{r: rc, left: l.image.limits.MaxLayerSize}
+	return &guardedReader{tee: io.TeeReader(counted, pw), rc: rc, pw: pw, guard: g, counted: counted}, nil
+}
+
+// layerGuard reads the tar headers of a layer in step with its consumer.
+type layerGuard struct {
+	layer *guardedLayer
+	done  chan struct{}
+}
+
+func (g *layerGuard) check(pr *io.PipeReader) {
+	defer close(g.done)
+	err := g.entries(tar.NewReader(pr))
+	if err != nil {
+		err = fmt.Errorf("%w: %s: %w", ErrHostileImage, describe(g.layer.index, g.layer.Layer), err)
+		g.layer.image.fail(err)
+		pr.CloseWithError(err) // the consumer's next read fails
+		return
+	}
+	_, _ = io.Copy(io.Discard, pr) // padding after the end of the archive
+}
+
+func (g *layerGuard) entries(tr *tar.Reader) error {
+	limits := g.layer.image.limits
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("not a valid tar stream: %w", err)
+		}
+		name := path.Clean("/" + h.Name)
+		if escapes(h.Name) {
+			return fmt.Errorf("entry %q escapes the root", h.Name)
+		}
+		switch h.Typeflag {
+		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+			return fmt.Errorf("entry %q is a device or fifo", h.Name)
+		case tar.TypeSymlink:
+			target := h.Linkname
+			if !path.IsAbs(target) && escapes(path.Join(path.Dir(strings.TrimPrefix(name, "/")), target)) {
+				return fmt.Errorf("symbolic link %q -> %q points outside the root", h.Name, h.Linkname)
+			}
+		case tar.TypeLink:
+			if escapes(h.Linkname) {
+				return fmt.Errorf("hard link %q -> %q points outside the root", h.Name, h.Linkname)
+			}
+		}
+		if h.Size > limits.MaxFileSize {
+			return fmt.Errorf("entry %q is %d bytes, over the %d-byte limit", h.Name, h.Size, limits.MaxFileSize)
+		}
+		// Read the content, so that a header lying about the size is
+		// caught by the tar reader.
+		if _, err := io.Copy(io.Discard, tr); err != nil {
+			return fmt.Errorf("entry %q: %w", h.Name, err)
+		}
+	}
+}
+
+// escapes reports a relative archive path that leaves the root ("../x",
+// "a/../../x"). Absolute paths are taken relative to the root, as
+// container runtimes do.
+func escapes(p string) bool {
+	c := path.Clean(strings.TrimLeft(p, "/"))
+	return c == ".." || strings.HasPrefix(c, "../")
+}
+
+// guardedReader is the consumer's view of a layer: the decompressed stream,
+// teed into the layer guard.
+type guardedReader struct {
+	tee     io.Reader
+	rc      io.ReadCloser
+	pw      *io.PipeWriter
+	guard   *layerGuard
+	counted *limitedReader
+}
+
+func (r *guardedReader) Read(p []byte) (int, error) {
+	n, err := r.tee.Read(p)
+	if errors.Is(err, errLayerTooLarge) {
+		err = fmt.Errorf("%w: %s: more than %d bytes uncompressed (a decompression bomb?)", ErrHostileImage, describe(r.guard.layer.index, r.guard.layer.Layer), r.guard.layer.image.limits.MaxLayerSize)
+		r.guard.layer.image.fail(err)
+	}
+	if errors.Is(err, io.EOF) {
+		r.pw.Close()
+		<-r.guard.done // the guard has seen everything
+		if gerr := r.guard.layer.image.Err(); gerr != nil {
+			return n, gerr
+		}
+	}
+	return n, err
+}
+
+func (r *guardedReader) Close() error {
+	r.pw.Close()
+	<-r.guard.done
+	return r.rc.Close()
+}
+
+var errLayerTooLarge = errors.New("layer too large")
+
+type limitedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		// One byte more than allowed tells "exactly at the limit" apart.
+		var one [1]byte
+		if n, _ := l.r.Read(one[:]); n > 0 {
+			return 0, errLayerTooLarge
+		}
+		return l.r.Read(p)
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
