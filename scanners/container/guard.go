@@ -152,7 +152,7 @@ func (g *layerGuard) entries(tr *tar.Reader) error {
 		// Read the content, so that a header lying about the size is
 		// caught by the tar reader.
 		if _, err := io.Copy(io.Discard, tr); err != nil {
-			return fmt.Errorf("entry %q: %w", h.Name, err)
+			return fmt.Errorf("not a valid tar stream: entry %q: %w", h.Name, err)
 		}
 	}
 }
