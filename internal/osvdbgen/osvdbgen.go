@@ -193,7 +193,7 @@ func Validate(data []byte, wantID, wantEco string) error {
 		if a.Package == nil || a.Package.Name == "" {
 			return fmt.Errorf("affected[%d]: missing package name", i)
 		}
-		if a.Package.Ecosystem != wantEco {
+		if base, _, _ := strings.Cut(a.Package.Ecosystem, ":"); base != wantEco {
 			return fmt.Errorf("affected[%d]: ecosystem %q, want %q (its directory)", i, a.Package.Ecosystem, wantEco)
 		}
 		if len(a.Ranges) == 0 && len(a.Versions) == 0 {

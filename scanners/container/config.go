@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -81,14 +82,16 @@ func configFindings(ctx context.Context, engine *secrets.Engine, ref string, cfg
 			}
 			index++
 		}
-		hits := engine.Detect(ctx, secrets.Blob{Path: "history", Content: []byte(h.CreatedBy + "\n"), StartLine: 1}, nil)
-		seen := map[string]bool{}
-		for _, hit := range hits {
-			if seen[hit.RuleID] {
-				continue
+		var rules []string
+		for _, hit := range engine.Detect(ctx, secrets.Blob{Path: "history", Content: []byte(h.CreatedBy + "\n"), StartLine: 1}, nil) {
+			if !slices.Contains(rules, hit.RuleID) {
+				rules = append(rules, hit.RuleID)
 			}
-			seen[hit.RuleID] = true
-			out = append(out, mk(RuleHistorySecret, fmt.Sprintf("Credential in image history entry %d (%s)", i, hit.RuleID), findings.SeverityCritical, fmt.Sprintf("%d/%s", i, hit.RuleID), layer))
+		}
+		if len(rules) > 0 {
+			slices.Sort(rules)
+			list := strings.Join(rules, ", ")
+			out = append(out, mk(RuleHistorySecret, fmt.Sprintf("Credential in image history entry %d (%s)", i, list), findings.SeverityCritical, fmt.Sprintf("%d", i), layer))
 		}
 	}
 	return out

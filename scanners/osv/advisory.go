@@ -244,12 +244,18 @@ func structString(s *structpb.Struct, key string) string {
 // order. Empty means no fix is available for the installed line.
 func fixedVersions(p *extractor.Package, group []*osvschema.Vulnerability) []string {
 	eco := Ecosystem(p)
+	full := p.Ecosystem().String()
 	keys := lookupKeys(p)
 	var fixed []string
 	for _, v := range group {
 		for _, a := range v.GetAffected() {
 			pk := a.GetPackage()
 			if !slices.Contains(keys, indexKey(baseEcosystem(pk.GetEcosystem()), pk.GetName())) {
+				continue
+			}
+			// An entry for another release ("Alpine:v3.20" for a v3.18
+			// package) holds that release's fixes.
+			if strings.Contains(pk.GetEcosystem(), ":") && pk.GetEcosystem() != full {
 				continue
 			}
 			for _, r := range a.GetRanges() {
