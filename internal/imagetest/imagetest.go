@@ -121,6 +121,9 @@ type Config struct {
 	Env  []string
 	// History holds one created_by per layer, in order.
 	History []string
+	// EmptyBefore adds, before layer i, history entries that create no
+	// layer (ENV, WORKDIR, ...).
+	EmptyBefore map[int][]string
 }
 
 // Image assembles layers with a configuration and history.
@@ -144,6 +147,14 @@ func Image(t testing.TB, cfg Config, layers ...v1.Layer) v1.Image {
 		t.Fatal(err)
 	}
 	cf = cf.DeepCopy()
+	var history []v1.History
+	for i, h := range cf.History {
+		for _, e := range cfg.EmptyBefore[i] {
+			history = append(history, v1.History{CreatedBy: e, EmptyLayer: true, Created: h.Created})
+		}
+		history = append(history, h)
+	}
+	cf.History = history
 	cf.OS, cf.Architecture = "linux", "amd64"
 	cf.Config.User = cfg.User
 	cf.Config.Env = cfg.Env

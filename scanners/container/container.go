@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	scalibr "github.com/google/osv-scalibr"
 	"github.com/google/osv-scalibr/artifact/image/layerscanning/image"
 	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
@@ -100,7 +101,7 @@ func (s *Scanner) scan(ctx context.Context) (*scanners.Result, error) {
 		}
 	}
 
-	guarded := &guardedImage{Image: v1img, limits: s.opts.Limits}
+	guarded := &guardedImage{Image: v1img, limits: s.opts.Limits, diffIDs: cfg.RootFS.DiffIDs}
 	s.opts.Progress.Report("reading the layers of " + ref)
 	var img *image.Image
 	osvlog.Run(nil, func() {
@@ -137,9 +138,13 @@ func (s *Scanner) scan(ctx context.Context) (*scanners.Result, error) {
 	}
 	engine := secrets.NewEngine(s.opts.Secrets)
 	clean := commandCleaner(ctx, engine)
+	layerOf := layerIndexer(cfg, clean)
 	var out []findings.Finding
 	for i, p := range matchable {
-		layer := layerOf(p, clean)
+		var layer *findings.Layer
+		if m := p.LayerMetadata; m != nil {
+			layer = layerOf(string(m.DiffID), m.Command)
+		}
 		imgPath := "/" + strings.TrimPrefix(p.Location.PathOrEmpty(), "/")
 		p.Location.Descriptor.File.Path = imageLocation(ref, imgPath)
 		for _, f := range osv.Findings(findings.ScannerContainer, p, matched[i]) {
@@ -155,14 +160,14 @@ func (s *Scanner) scan(ctx context.Context) (*scanners.Result, error) {
 		return nil, fmt.Errorf("read layers: %w", err)
 	}
 	secretStats := map[string]int{}
-	for i, l := range layers {
+	for _, l := range layers {
 		if l.IsEmpty() {
 			continue
 		}
-		layer := &findings.Layer{Index: i, DiffID: string(l.DiffID()), Command: clean(l.Command())}
+		layer := layerOf(string(l.DiffID()), l.Command())
 		fs, st, err := secrets.ScanFS(ctx, engine, l.FS(), "/", s.opts.MaxSecretFileSize)
 		if err != nil {
-			return nil, fmt.Errorf("scan layer %d (%s) for secrets: %w", i, l.DiffID(), err)
+			return nil, fmt.Errorf("scan layer %d (%s) for secrets: %w", layer.Index, l.DiffID(), err)
 		}
 		for k, v := range st {
 			secretStats["secrets_"+k] += v
@@ -181,7 +186,7 @@ func (s *Scanner) scan(ctx context.Context) (*scanners.Result, error) {
 	findings.Sort(out)
 
 	stats := map[string]int{
-		"layers":               len(layers),
+		"layers":               len(cfg.RootFS.DiffIDs),
 		"packages":             len(pkgs),
 		"packages_unmatchable": len(pkgs) - len(matchable),
 		"files_unparsable":     unparsable,
@@ -266,11 +271,24 @@ func plugins() ([]plugin.Plugin, error) {
 	return append(out, npm), nil
 }
 
-func layerOf(p *extractor.Package, clean func(string) string) *findings.Layer {
-	if p.LayerMetadata == nil {
-		return nil
+// layerIndexer describes a layer by its diff id: its index among the
+// image's filesystem layers (the order of the configuration's
+// rootfs.diff_ids; history entries that add no layer do not count) and its
+// history command, secrets redacted.
+func layerIndexer(cfg *v1.ConfigFile, clean func(string) string) func(diffID, command string) *findings.Layer {
+	index := map[string]int{}
+	for i, d := range cfg.RootFS.DiffIDs {
+		if _, ok := index[d.String()]; !ok {
+			index[d.String()] = i
+		}
 	}
-	return &findings.Layer{Index: p.LayerMetadata.Index, DiffID: string(p.LayerMetadata.DiffID), Command: clean(p.LayerMetadata.Command)}
+	return func(diffID, command string) *findings.Layer {
+		i, ok := index[diffID]
+		if !ok {
+			i = -1
+		}
+		return &findings.Layer{Index: i, DiffID: diffID, Command: clean(command)}
+	}
 }
 
 // commandCleaner returns a function that redacts the secrets in a layer's

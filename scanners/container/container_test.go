@@ -26,7 +26,10 @@ func testImage(t *testing.T) (imagetest.Config, []imagetest.File, []imagetest.Fi
 		{Name: "usr/local/bin/app", Body: imagetest.GoBinary(t), Mode: 0o755},
 		{Name: "app/deploy.env", Body: []byte("AWS_ACCESS_KEY_ID=" + "AKIA" + "Z5Q3RT7WN2XK4PLM" + "\n")},
 	}
-	cfg := imagetest.Config{History: []string{"ADD rootfs.tar / # buildkit", "COPY app / # buildkit"}}
+	cfg := imagetest.Config{
+		History:     []string{"ADD rootfs.tar / # buildkit", "COPY app / # buildkit"},
+		EmptyBefore: map[int][]string{1: {"ENV LANG=C.UTF-8"}},
+	}
 	return cfg, rootfs, app
 }
 

@@ -2,8 +2,11 @@ package container
 
 import (
 	"archive/tar"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"path"
 	"strings"
@@ -41,6 +44,8 @@ const (
 type guardedImage struct {
 	v1.Image
 	limits Limits
+	// diffIDs are the layers' digests from the image configuration.
+	diffIDs []v1.Hash
 
 	mu  sync.Mutex
 	err error // the first problem found
@@ -79,6 +84,17 @@ type guardedLayer struct {
 	image *guardedImage
 }
 
+// DiffID is the layer's digest as the image configuration records it.
+// go-containerregistry would compute it by decompressing the whole layer,
+// and osv-scalibr asks twice per layer before reading it: the guard checks
+// the digest instead, on the one pass that reads the layer.
+func (l *guardedLayer) DiffID() (v1.Hash, error) {
+	if l.index < len(l.image.diffIDs) {
+		return l.image.diffIDs[l.index], nil
+	}
+	return l.Layer.DiffID()
+}
+
 // describe names a layer in errors: its index and diff id.
 func describe(index int, l v1.Layer) string {
 	if id, err := l.DiffID(); err == nil {
@@ -98,7 +114,8 @@ func (l *guardedLayer) Uncompressed() (io.ReadCloser, error) {
 	g := &layerGuard{layer: l, done: make(chan struct{})}
 	go g.check(pr)
 	counted := &limitedReader{r: rc, left: l.image.limits.MaxLayerSize}
-	return &guardedReader{tee: io.TeeReader(counted, pw), rc: rc, pw: pw, guard: g, counted: counted}, nil
+	hash := sha256.New()
+	return &guardedReader{tee: io.TeeReader(counted, io.MultiWriter(pw, hash)), rc: rc, pw: pw, guard: g, counted: counted, hash: hash}, nil
 }
 
 // layerGuard reads the tar headers of a layer in step with its consumer.
@@ -173,6 +190,8 @@ type guardedReader struct {
 	pw      *io.PipeWriter
 	guard   *layerGuard
 	counted *limitedReader
+	hash    hash.Hash
+	closed  bool
 }
 
 func (r *guardedReader) Read(p []byte) (int, error) {
@@ -191,9 +210,28 @@ func (r *guardedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Close reads what the consumer left (the tar padding after the end of
+// the archive), so that the guard and the digest see the whole layer, then
+// checks the digest against the image configuration.
 func (r *guardedReader) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	l := r.guard.layer
+	if l.image.Err() == nil {
+		if _, err := io.Copy(io.Discard, r.tee); err != nil && l.image.Err() == nil {
+			l.image.fail(fmt.Errorf("%w: %s: %w", ErrHostileImage, describe(l.index, l.Layer), err))
+		}
+	}
 	r.pw.Close()
 	<-r.guard.done
+	if l.image.Err() == nil && l.index < len(l.image.diffIDs) {
+		got := v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(r.hash.Sum(nil))}
+		if want := l.image.diffIDs[l.index]; want.Algorithm == "sha256" && got != want {
+			l.image.fail(fmt.Errorf("%w: layer %d: content digest %s does not match the configuration's diff id %s", ErrHostileImage, l.index, got, want))
+		}
+	}
 	return r.rc.Close()
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/secgate/secgate/internal/imagetest"
@@ -158,5 +159,28 @@ func TestMissingImage(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), ref) {
 			t.Errorf("%s: err = %v, want an error naming it", ref, err)
 		}
+	}
+}
+
+// A layer whose content does not hash to the diff id the configuration
+// records is refused: the configuration is what layers are named by.
+func TestDiffIDMismatch(t *testing.T) {
+	img := imagetest.Image(t, imagetest.Config{User: "app"},
+		imagetest.Layer(t, []imagetest.File{{Name: "a", Body: []byte("a")}}),
+		imagetest.Layer(t, []imagetest.File{{Name: "b", Body: []byte("b")}}))
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf = cf.DeepCopy()
+	cf.RootFS.DiffIDs[1] = cf.RootFS.DiffIDs[0]
+	img, err = mutate.ConfigFile(img, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := OCILayout + imagetest.WriteLayout(t, img, t.TempDir())
+	err = scanRef(t, ref, Limits{})
+	if !errors.Is(err, ErrHostileImage) || !strings.Contains(err.Error(), "layer 1") || !strings.Contains(err.Error(), "diff id") {
+		t.Fatalf("err = %v, want a diff id mismatch on layer 1", err)
 	}
 }
