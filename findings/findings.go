@@ -40,6 +40,9 @@ const (
 	DecisionDeny  = "deny"
 	DecisionWarn  = "warn"
 	DecisionAllow = "allow"
+	// DecisionWaived: a deny or warn result named the finding, and a
+	// waiver accepts it.
+	DecisionWaived = "waived"
 )
 
 // Overall results of a gate.
@@ -99,8 +102,25 @@ type Finding struct {
 	// Image says where in a container image the finding is, for findings
 	// of the container scanner.
 	Image *Image `json:"image,omitempty"`
-	// Decision is set by the policy: deny, warn or allow.
+	// Decision is set by the policy: deny, warn, allow or waived.
 	Decision string `json:"decision,omitempty"`
+	// Waiver is the waiver that accepts the finding, when Decision is
+	// waived.
+	Waiver *Waiver `json:"waiver,omitempty"`
+}
+
+// Waiver accepts findings for a while: those with the ID, or with the rule
+// (optionally only under Path, a glob, and for Package), until Expires.
+type Waiver struct {
+	ID      string `json:"id,omitempty" yaml:"id"`
+	RuleID  string `json:"rule_id,omitempty" yaml:"rule_id"`
+	Path    string `json:"path,omitempty" yaml:"path"`
+	Package string `json:"package,omitempty" yaml:"package"`
+	// Reason is required: why the finding is accepted.
+	Reason string `json:"reason" yaml:"reason"`
+	// Expires is required, YYYY-MM-DD: the last day the waiver applies.
+	Expires string `json:"expires" yaml:"expires"`
+	Owner   string `json:"owner,omitempty" yaml:"owner"`
 }
 
 // CVSS is a CVSS base score with the vector it was computed from.
@@ -187,10 +207,12 @@ type Vulnerability struct {
 
 // Decision is the policy's verdict over the whole document.
 type Decision struct {
-	// Result is "fail" when any deny rule fired, else "pass".
+	// Result is "fail" when any deny result is not waived, else "pass".
 	Result string         `json:"result"`
 	Deny   []PolicyResult `json:"deny"`
 	Warn   []PolicyResult `json:"warn"`
+	// Waived are the deny and warn results about waived findings.
+	Waived []PolicyResult `json:"waived"`
 }
 
 // PolicyResult is one object produced by a deny or warn rule.
@@ -202,6 +224,19 @@ type PolicyResult struct {
 	// Policy is the Rego package that produced the result, e.g.
 	// "secgate.vulnerabilities".
 	Policy string `json:"policy,omitempty"`
+	// Rule describes the rule that produced the result, from its METADATA
+	// annotation, when it has one.
+	Rule *RuleMeta `json:"rule,omitempty"`
+}
+
+// RuleMeta is what a policy's METADATA annotation says of a deny or warn
+// rule: title and description, and custom id, severity and remediation.
+type RuleMeta struct {
+	ID          string `json:"id,omitempty"`
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	Severity    string `json:"severity,omitempty"`
+	Remediation string `json:"remediation,omitempty"`
 }
 
 // Fingerprint returns a stable identifier for a finding: the first 16 bytes,

@@ -64,6 +64,17 @@ type Options struct {
 	Data map[string]any
 	// Timeout bounds one Decide; DefaultTimeout when zero or negative.
 	Timeout time.Duration
+	// Modules are policies added to the embedded defaults (or used instead
+	// of them, with NoDefaults): file name → Rego source. See LoadModules.
+	Modules    map[string]string
+	NoDefaults bool
+	// Waivers accept findings (see LoadWaivers). The policies see them as
+	// data.secgate.config.waivers and today's date as
+	// data.secgate.config.today.
+	Waivers []findings.Waiver
+	// Today is the date waivers expire against (YYYY-MM-DD); today in UTC
+	// when empty.
+	Today string
 }
 
 // Engine evaluates compiled policies. It is safe for concurrent use.
@@ -71,6 +82,9 @@ type Engine struct {
 	query    rego.PreparedEvalQuery
 	policies []policyRules
 	timeout  time.Duration
+	// waived is set when a policy defines data.secgate.waivers.waived.
+	waived  bool
+	waivers []findings.Waiver
 }
 
 // policyRules is one package under data.secgate that defines deny and/or
@@ -80,14 +94,26 @@ type policyRules struct {
 	name    string  // path without "data.", e.g. "secgate.vulnerabilities"
 	denyVar string  // "" when the package has no deny rule
 	warnVar string
+	// meta describes the deny and warn rules, from METADATA annotations.
+	denyMeta, warnMeta *findings.RuleMeta
 }
 
 // New parses and compiles the default policies and prepares the query that
 // Decide evaluates.
 func New(ctx context.Context, opts Options) (*Engine, error) {
-	modules, err := defaultModules()
-	if err != nil {
-		return nil, policyError("load policies", err)
+	modules := map[string]string{}
+	if !opts.NoDefaults {
+		defaults, err := defaultModules()
+		if err != nil {
+			return nil, policyError("load policies", err)
+		}
+		modules = defaults
+	}
+	for name, src := range opts.Modules {
+		if _, dup := modules[name]; dup {
+			return nil, policyError("load policies", fmt.Errorf("%s is loaded twice", name))
+		}
+		modules[name] = src
 	}
 	return newEngine(ctx, opts, modules)
 }
@@ -126,14 +152,13 @@ func newEngine(ctx context.Context, opts Options, modules map[string]string) (*E
 	if err != nil {
 		return nil, policyError("configure policies", err)
 	}
+	if err := addWaivers(data, opts.Waivers, opts.Today); err != nil {
+		return nil, policyError("configure policies", err)
+	}
 
-	parsed := make(map[string]*ast.Module, len(modules))
-	for _, name := range slices.Sorted(maps.Keys(modules)) {
-		m, err := ast.ParseModuleWithOpts(name, modules[name], ast.ParserOptions{RegoVersion: ast.RegoV1})
-		if err != nil {
-			return nil, policyError("parse policies", err)
-		}
-		parsed[name] = m
+	parsed, err := ParseModules(modules)
+	if err != nil {
+		return nil, policyError("parse policies", err)
 	}
 
 	store := inmem.NewFromObjectWithOpts(data, inmem.OptReturnASTValuesOnRead(true))
@@ -146,11 +171,16 @@ func newEngine(ctx context.Context, opts Options, modules map[string]string) (*E
 	if err != nil {
 		return nil, policyError("compile policies", err)
 	}
+	waived := definesWaived(compiler)
+	body := queryBody(policies)
+	if waived {
+		body.Append(ast.Assign.Expr(ast.VarTerm(waivedVar), ast.RefTerm(waivedRef...)))
+	}
 
 	query, err := rego.New(
 		rego.Compiler(compiler),
 		rego.Store(store),
-		rego.ParsedQuery(queryBody(policies)),
+		rego.ParsedQuery(body),
 		rego.StrictBuiltinErrors(true),
 		// Keep results as AST terms: Decide checks their types (a set, an
 		// object with a string msg) and skips the JSON conversion.
@@ -164,7 +194,42 @@ func newEngine(ctx context.Context, opts Options, modules map[string]string) (*E
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	return &Engine{query: query, policies: policies, timeout: timeout}, nil
+	return &Engine{query: query, policies: policies, timeout: timeout, waived: waived, waivers: opts.Waivers}, nil
+}
+
+// ParseModules parses Rego v1 modules (file name → source), with METADATA
+// annotations, in a stable order.
+func ParseModules(modules map[string]string) (map[string]*ast.Module, error) {
+	parsed := make(map[string]*ast.Module, len(modules))
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(modules)) {
+		m, err := ast.ParseModuleWithOpts(name, modules[name], ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		parsed[name] = m
+	}
+	return parsed, errors.Join(errs...)
+}
+
+// waivedRef is the rule the engine reads waivers from: an object mapping a
+// finding id to the index (in data.secgate.waivers) of the waiver that
+// accepts it. The default policy secgate.waivers defines it; a team may
+// write its own.
+var waivedRef = ast.MustParseRef("data.secgate.waivers.waived")
+
+const waivedVar = "waived__"
+
+func definesWaived(c *ast.Compiler) bool {
+	for _, m := range c.Modules {
+		for _, r := range m.Rules {
+			if r.Ref().Equal(waivedRef) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // compile compiles the modules in strict mode, checking that no rule
@@ -180,6 +245,7 @@ func compile(ctx context.Context, store storage.Store, modules map[string]*ast.M
 		WithStrict(true).
 		WithDefaultRegoVersion(ast.RegoV1).
 		WithUseTypeCheckAnnotations(true).
+		WithSchemas(inputSchema()).
 		WithPathConflictsCheck(storage.NonEmpty(ctx, store, txn))
 	if c.Compile(modules); c.Failed() {
 		return nil, c.Errors
@@ -237,6 +303,11 @@ func discover(c *ast.Compiler) ([]policyRules, error) {
 	}
 	if len(byName) == 0 {
 		return nil, errors.New("no deny or warn rules under data.secgate")
+	}
+	meta := ruleMetadata(c)
+	for _, p := range byName {
+		p.denyMeta = meta.lookup(p.path, "deny")
+		p.warnMeta = meta.lookup(p.path, "warn")
 	}
 	policies := make([]policyRules, 0, len(byName))
 	for i, p := range slices.Sorted(maps.Keys(byName)) {
@@ -306,6 +377,9 @@ func normalizeData(data map[string]any) (map[string]any, error) {
 		"unknown_severity": {"deny", "warn"},
 	}
 	for _, k := range slices.Sorted(maps.Keys(cfgObj)) {
+		if k == "waivers" || k == "today" {
+			return nil, fmt.Errorf("data.secgate.config.%s is set by secgate (use --waivers)", k)
+		}
 		values, ok := allowed[k]
 		if !ok {
 			return nil, fmt.Errorf("data.secgate.config.%s: unknown setting (want fail_on or unknown_severity)", k)
@@ -347,25 +421,49 @@ func (e *Engine) Decide(ctx context.Context, doc *findings.Document) (*findings.
 	dec := &findings.Decision{Result: findings.ResultPass, Deny: []findings.PolicyResult{}, Warn: []findings.PolicyResult{}}
 	for _, p := range e.policies {
 		if p.denyVar != "" {
-			if dec.Deny, err = appendResults(dec.Deny, rs[0].Bindings[p.denyVar], p.name, "deny"); err != nil {
+			if dec.Deny, err = appendResults(dec.Deny, rs[0].Bindings[p.denyVar], p.name, "deny", p.denyMeta); err != nil {
 				return nil, policyError("read policy results", err)
 			}
 		}
 		if p.warnVar != "" {
-			if dec.Warn, err = appendResults(dec.Warn, rs[0].Bindings[p.warnVar], p.name, "warn"); err != nil {
+			if dec.Warn, err = appendResults(dec.Warn, rs[0].Bindings[p.warnVar], p.name, "warn", p.warnMeta); err != nil {
 				return nil, policyError("read policy results", err)
 			}
 		}
 	}
-	sortResults(dec.Deny)
-	sortResults(dec.Warn)
+	waived := map[string]int{}
+	if e.waived {
+		if waived, err = readWaived(rs[0].Bindings[waivedVar], len(e.waivers)); err != nil {
+			return nil, policyError("read policy results", err)
+		}
+	}
+	dec.Waived = []findings.PolicyResult{}
+	keep := func(rs []findings.PolicyResult) []findings.PolicyResult {
+		out := rs[:0]
+		for _, r := range rs {
+			if _, ok := waived[r.ID]; ok && r.ID != "" {
+				dec.Waived = append(dec.Waived, r)
+				continue
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	dec.Deny, dec.Warn = keep(dec.Deny), keep(dec.Warn)
+	for _, rs := range [][]findings.PolicyResult{dec.Deny, dec.Warn, dec.Waived} {
+		sortResults(rs)
+	}
 	dec.Deny = slices.Compact(dec.Deny)
 	dec.Warn = slices.Compact(dec.Warn)
+	dec.Waived = slices.Compact(dec.Waived)
 	if len(dec.Deny) > 0 {
 		dec.Result = findings.ResultFail
 	}
 
-	decisions := make(map[string]string, len(dec.Deny)+len(dec.Warn))
+	decisions := make(map[string]string, len(dec.Deny)+len(dec.Warn)+len(dec.Waived))
+	for _, r := range dec.Waived {
+		decisions[r.ID] = findings.DecisionWaived
+	}
 	for _, r := range dec.Warn {
 		if r.ID != "" {
 			decisions[r.ID] = findings.DecisionWarn
@@ -379,13 +477,46 @@ func (e *Engine) Decide(ctx context.Context, doc *findings.Document) (*findings.
 	for i := range doc.Findings {
 		f := &doc.Findings[i]
 		f.Decision = cmp.Or(decisions[f.ID], findings.DecisionAllow)
+		f.Waiver = nil
+		if f.Decision == findings.DecisionWaived {
+			w := e.waivers[waived[f.ID]]
+			f.Waiver = &w
+		}
 	}
 	doc.Decision = dec
 	return dec, nil
 }
 
+// readWaived reads data.secgate.waivers.waived: finding id → waiver index.
+func readWaived(v any, n int) (map[string]int, error) {
+	const where = "data.secgate.waivers.waived"
+	t, ok := v.(*ast.Term)
+	if !ok {
+		return nil, fmt.Errorf("%s is undefined", where)
+	}
+	obj, ok := t.Value.(ast.Object)
+	if !ok {
+		return nil, fmt.Errorf("%s is a %s, want an object of finding id to waiver index", where, ast.ValueName(t.Value))
+	}
+	out := make(map[string]int, obj.Len())
+	err := obj.Iter(func(k, v *ast.Term) error {
+		id, ok := k.Value.(ast.String)
+		num, ok2 := v.Value.(ast.Number)
+		if !ok || !ok2 {
+			return fmt.Errorf("%s: %v: %v, want a finding id and a waiver index", where, k, v)
+		}
+		i, ok := num.Int()
+		if !ok || i < 0 || i >= n {
+			return fmt.Errorf("%s: %v: waiver index %v out of range", where, k, v)
+		}
+		out[string(id)] = i
+		return nil
+	})
+	return out, err
+}
+
 // appendResults appends the elements of one deny or warn set to dst.
-func appendResults(dst []findings.PolicyResult, v any, policy, rule string) ([]findings.PolicyResult, error) {
+func appendResults(dst []findings.PolicyResult, v any, policy, rule string, meta *findings.RuleMeta) ([]findings.PolicyResult, error) {
 	where := "data." + policy + "." + rule
 	t, ok := v.(*ast.Term)
 	if !ok {
@@ -400,7 +531,7 @@ func appendResults(dst []findings.PolicyResult, v any, policy, rule string) ([]f
 		if !ok {
 			return fmt.Errorf("%s: element %v is a %s, want an object with a string msg", where, elem, ast.ValueName(elem.Value))
 		}
-		r := findings.PolicyResult{Policy: policy}
+		r := findings.PolicyResult{Policy: policy, Rule: meta}
 		mt := obj.Get(ast.InternedTerm("msg"))
 		if mt == nil {
 			return fmt.Errorf("%s: element %v has no msg", where, elem)

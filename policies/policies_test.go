@@ -109,6 +109,7 @@ func TestNewDiscoversDefaultPolicies(t *testing.T) {
 		{name: "secgate.misconfigurations", denyVar: "deny0", warnVar: "warn0"},
 		{name: "secgate.secrets", denyVar: "deny1", warnVar: "warn1"},
 		{name: "secgate.vulnerabilities", denyVar: "deny2", warnVar: "warn2"},
+		{name: "secgate.waivers", warnVar: "warn3"},
 	}
 	got := slices.Clone(e.policies)
 	for i := range got {
@@ -122,7 +123,8 @@ func TestNewDiscoversDefaultPolicies(t *testing.T) {
 	}
 	q := queryBody(e.policies).String()
 	if wantQ := "assign(deny0, data.secgate.misconfigurations.deny); assign(warn0, data.secgate.misconfigurations.warn); " +
-		"assign(deny1, data.secgate.secrets.deny); assign(warn1, data.secgate.secrets.warn); assign(deny2, data.secgate.vulnerabilities.deny); assign(warn2, data.secgate.vulnerabilities.warn)"; q != wantQ {
+		"assign(deny1, data.secgate.secrets.deny); assign(warn1, data.secgate.secrets.warn); assign(deny2, data.secgate.vulnerabilities.deny); assign(warn2, data.secgate.vulnerabilities.warn); " +
+		"assign(warn3, data.secgate.waivers.warn)"; q != wantQ {
 		t.Errorf("query = %s\nwant %s", q, wantQ)
 	}
 	if e.timeout != DefaultTimeout {
@@ -217,6 +219,7 @@ func TestDecideFullDecision(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &findings.Decision{
+		Waived: []findings.PolicyResult{},
 		Result: findings.ResultFail,
 		Deny: []findings.PolicyResult{
 			{Policy: "secgate.misconfigurations", ID: "m1", Msg: "DS002 (high) at Dockerfile: Image runs as root"},
@@ -328,7 +331,7 @@ func TestDecideEmpty(t *testing.T) {
 			t.Errorf("decision = %#v, want pass with empty (non-nil) lists", dec)
 		}
 		b, _ := json.Marshal(dec)
-		if want := `{"result":"pass","deny":[],"warn":[]}`; string(b) != want {
+		if want := `{"result":"pass","deny":[],"warn":[],"waived":[]}`; string(b) != want {
 			t.Errorf("JSON = %s, want %s", b, want)
 		}
 	}
@@ -369,6 +372,7 @@ func TestInputValue(t *testing.T) {
 	full.Vulnerability.Published = "2021-01-01T00:00:00Z"
 	full.Vulnerability.Modified = "2022-01-01T00:00:00Z"
 	full.Decision = findings.DecisionDeny
+	full.Waiver = &findings.Waiver{ID: "a", RuleID: "GO-2021-0113", Path: "go.mod", Package: "golang.org/x/text", Reason: "r", Expires: "2099-01-01", Owner: "team"}
 	full.Location.Column = 9
 	full.Secret = &findings.Secret{Redacted: "AKIA…", Length: 20, Confidence: "high", Entropy: 3.9}
 	full.Image = &findings.Image{Ref: "docker-archive:app.tar", Path: "/var/lib/dpkg/status", Layer: &findings.Layer{Index: 1, DiffID: "sha256:abc", Command: "RUN apt-get install -y openssl"}}
@@ -386,6 +390,7 @@ func TestInputValue(t *testing.T) {
 	plain.Findings = slices.Clone(doc.Findings)
 	for i := range plain.Findings {
 		plain.Findings[i].Decision = ""
+		plain.Findings[i].Waiver = nil
 	}
 	b, err := json.Marshal(plain)
 	if err != nil {
@@ -553,7 +558,7 @@ func TestNoPolicies(t *testing.T) {
 // rule out: the engine still refuses it.
 func TestAppendResultsNotASet(t *testing.T) {
 	for _, v := range []any{nil, ast.IntNumberTerm(1), ast.ArrayTerm(ast.StringTerm("x"))} {
-		if _, err := appendResults(nil, v, "secgate.x", "deny"); err == nil {
+		if _, err := appendResults(nil, v, "secgate.x", "deny", nil); err == nil {
 			t.Errorf("appendResults(%v) succeeded", v)
 		}
 	}
@@ -569,6 +574,7 @@ func TestDecidePolicyNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &findings.Decision{
+		Waived: []findings.PolicyResult{},
 		Result: findings.ResultFail,
 		Deny:   []findings.PolicyResult{{Policy: `secgate["team-a"]`, Msg: "a"}},
 		Warn:   []findings.PolicyResult{{Policy: "secgate.extra", Msg: "b"}},
