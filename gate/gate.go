@@ -13,9 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/policies"
@@ -56,10 +56,9 @@ type Options struct {
 	ImageLimits container.Limits
 	// Registry configures registry access (credentials, transport).
 	Registry container.OpenOptions
-	// FailOn is the lowest severity the default policy denies.
-	FailOn findings.Severity
-	// PolicyTimeout bounds the policy evaluation (30s when zero).
-	PolicyTimeout time.Duration
+	// Policy says which policies decide (defaults, custom, data, waivers,
+	// bundle, --fail-on).
+	Policy PolicyOptions
 	// Version is written into the document's tool field.
 	Version  string
 	Progress scanners.Progress
@@ -78,17 +77,14 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	if opts.Path == "" {
 		opts.Path = "."
 	}
-	if opts.FailOn == "" {
-		opts.FailOn = findings.SeverityHigh
-	}
-	if opts.FailOn == findings.SeverityUnknown {
-		return nil, fmt.Errorf("%w: --fail-on must be critical, high, medium or low", ErrOptions)
+	root := opts.Path
+	if opts.SkipPath {
+		root = ""
+	} else if fi, err := os.Stat(root); err == nil && !fi.IsDir() {
+		root = filepath.Dir(root)
 	}
 	// Load the policy first: a broken policy fails fast, before a long scan.
-	engine, err := policies.New(ctx, policies.Options{
-		Data:    map[string]any{"secgate": map[string]any{"config": map[string]any{"fail_on": string(opts.FailOn)}}},
-		Timeout: opts.PolicyTimeout,
-	})
+	engine, err := NewEngine(ctx, opts.Policy, root)
 	if err != nil {
 		return nil, err
 	}

@@ -270,4 +270,3 @@ func (m ruleMeta) lookup(pkg ast.Ref, rule string) *findings.RuleMeta {
 	}
 	return m[pkg.String()]
 }
-

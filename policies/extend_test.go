@@ -92,13 +92,13 @@ func equalMaps(a, b map[string]string) bool {
 
 func TestLoadWaivers(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
-		"ok.yaml":        "waivers:\n  - rule_id: GO-2021-0113\n    path: services/**\n    reason: behind the proxy\n    expires: 2027-01-31\n    owner: team-a\n",
-		"noreason.yaml":  "waivers:\n  - id: abc\n    expires: 2027-01-31\n",
-		"noexpiry.yaml":  "waivers:\n  - id: abc\n    reason: r\n",
-		"baddate.yaml":   "waivers:\n  - id: abc\n    reason: r\n    expires: next year\n",
-		"nothing.yaml":   "waivers:\n  - reason: r\n    expires: 2027-01-31\n",
-		"unknown.yaml":   "waivers:\n  - id: abc\n    reason: r\n    expires: 2027-01-31\n    until: never\n",
-		"notyaml.yaml":   "waivers: [",
+		"ok.yaml":       "waivers:\n  - rule_id: GO-2021-0113\n    path: services/**\n    reason: behind the proxy\n    expires: 2027-01-31\n    owner: team-a\n",
+		"noreason.yaml": "waivers:\n  - id: abc\n    expires: 2027-01-31\n",
+		"noexpiry.yaml": "waivers:\n  - id: abc\n    reason: r\n",
+		"baddate.yaml":  "waivers:\n  - id: abc\n    reason: r\n    expires: next year\n",
+		"nothing.yaml":  "waivers:\n  - reason: r\n    expires: 2027-01-31\n",
+		"unknown.yaml":  "waivers:\n  - id: abc\n    reason: r\n    expires: 2027-01-31\n    until: never\n",
+		"notyaml.yaml":  "waivers: [",
 	})
 	ws, err := LoadWaivers(filepath.Join(dir, "ok.yaml"))
 	if err != nil || len(ws) != 1 || ws[0].Expires != "2027-01-31" || ws[0].Path != "services/**" || ws[0].Owner != "team-a" {

@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return exitPass
-	case errors.Is(err, errDenied):
+	case errors.Is(err, errDenied), errors.Is(err, errChecksFailed):
 		return exitDenied
 	default:
 		fmt.Fprintf(stderr, "secgate: error: %v\n", err)
@@ -76,7 +76,7 @@ writes a report (table, JSON or SARIF) with an exit code for CI.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(newScanCmd(stdout, stderr), newVersionCmd(stdout))
+	root.AddCommand(newScanCmd(stdout, stderr), newPolicyCmd(stdout, stderr), newVersionCmd(stdout))
 	return root
 }
 

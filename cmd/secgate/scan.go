@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/gate"
+	"github.com/secgate/secgate/policies"
 	"github.com/secgate/secgate/report"
 	"github.com/secgate/secgate/scanners/container"
 	"github.com/secgate/secgate/scanners/secrets"
@@ -26,9 +28,7 @@ type scanFlags struct {
 	quiet         bool
 	offlineDB     string
 	osvAPI        string
-	failOn        string
 	noIgnore      bool
-	policyTimeout time.Duration
 	scanners      []string
 	history       bool
 	since         string
@@ -38,6 +38,40 @@ type scanFlags struct {
 	images        []string
 	dockerfile    string
 	maxLayerSize  string
+	policy        policyFlags
+}
+
+// policyFlags choose the policies; scan and policy eval share them.
+type policyFlags struct {
+	paths      []string
+	data       []string
+	noDefaults bool
+	waivers    string
+	bundle     string
+	bundleKey  string
+	failOn     string
+	timeout    time.Duration
+}
+
+func (p *policyFlags) register(fl *pflag.FlagSet) {
+	fl.StringArrayVarP(&p.paths, "policy", "p", nil, "add Rego policies from `PATH` (a .rego file or a directory; repeatable)")
+	fl.StringArrayVarP(&p.data, "data", "d", nil, "add JSON or YAML `FILE` (or directory) to the policies' data (repeatable)")
+	fl.BoolVar(&p.noDefaults, "no-default-policies", false, "use only --policy and --policy-bundle policies, not the embedded defaults")
+	fl.StringVar(&p.waivers, "waivers", "", "waivers `FILE` (default PATH/"+policies.WaiversFile+" when present)")
+	fl.StringVar(&p.bundle, "policy-bundle", "", "add an OPA bundle of policies and data: a .tar.gz `FILE`, a directory or an https:// URL")
+	fl.StringVar(&p.bundleKey, "bundle-verification-key", "", "PEM public key `FILE`: the bundle must be signed with its private key")
+	fl.StringVar(&p.failOn, "fail-on", "high", "lowest `severity` the default policy denies: critical, high, medium or low")
+	fl.DurationVar(&p.timeout, "policy-timeout", 30*time.Second, "bound on the policy evaluation")
+}
+
+func (p *policyFlags) options() (gate.PolicyOptions, error) {
+	failOn, err := findings.ParseSeverity(p.failOn)
+	if err != nil || failOn == findings.SeverityUnknown {
+		return gate.PolicyOptions{}, fmt.Errorf("invalid --fail-on %q: want critical, high, medium or low", p.failOn)
+	}
+	o := gate.PolicyOptions{Paths: p.paths, DataPaths: p.data, NoDefaults: p.noDefaults, Waivers: p.waivers, FailOn: failOn, Timeout: p.timeout}
+	// BUNDLE-FLAGS
+	return o, nil
 }
 
 func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -85,9 +119,8 @@ missing ecosystem file is an error, never a pass.
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no summary or progress on stderr")
 	fl.StringVar(&f.offlineDB, "offline-db", os.Getenv("SECGATE_OFFLINE_DB"), "match offline against the OSV export in `DIR` (DIR/<Ecosystem>/all.zip); env SECGATE_OFFLINE_DB")
 	fl.StringVar(&f.osvAPI, "osv-api", envOr("SECGATE_OSV_API", ""), "base `URL` of the OSV API (default https://api.osv.dev); env SECGATE_OSV_API")
-	fl.StringVar(&f.failOn, "fail-on", "high", "lowest `severity` the default policy denies: critical, high, medium or low")
 	fl.BoolVar(&f.noIgnore, "no-ignore", false, "also scan files that .gitignore excludes")
-	fl.DurationVar(&f.policyTimeout, "policy-timeout", 30*time.Second, "bound on the policy evaluation")
+	f.policy.register(fl)
 	fl.StringSliceVar(&f.scanners, "scanners", nil, "scanners to run: deps, secrets (default both; --history and --staged run secrets only)")
 	fl.BoolVar(&f.history, "history", false, "scan git history for secrets: the lines added by every commit reachable from HEAD")
 	fl.StringVar(&f.since, "since", "", "with --history, scan only the commits after `REF`")
@@ -108,9 +141,9 @@ func envOr(key, def string) string {
 }
 
 func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Writer) error {
-	failOn, err := findings.ParseSeverity(f.failOn)
-	if err != nil || failOn == findings.SeverityUnknown {
-		return fmt.Errorf("invalid --fail-on %q: want critical, high, medium or low", f.failOn)
+	popts, err := f.policy.options()
+	if err != nil {
+		return err
 	}
 	if path != "" {
 		if _, err := os.Stat(path); err != nil {
@@ -152,20 +185,19 @@ func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Wri
 
 	progress := newProgress(stderr, f.quiet)
 	doc, err := gate.Run(cmd.Context(), gate.Options{
-		Path:          path,
-		OfflineDB:     f.offlineDB,
-		OSVAPI:        f.osvAPI,
-		NoIgnore:      f.noIgnore,
-		Scanners:      f.scanners,
-		Secrets:       sopts,
-		SkipPath:      path == "",
-		Images:        f.images,
-		Dockerfile:    f.dockerfile,
-		ImageLimits:   container.Limits{MaxLayerSize: maxLayer},
-		FailOn:        failOn,
-		PolicyTimeout: f.policyTimeout,
-		Version:       buildVersion(),
-		Progress:      progress.report,
+		Path:        path,
+		OfflineDB:   f.offlineDB,
+		OSVAPI:      f.osvAPI,
+		NoIgnore:    f.noIgnore,
+		Scanners:    f.scanners,
+		Secrets:     sopts,
+		SkipPath:    path == "",
+		Images:      f.images,
+		Dockerfile:  f.dockerfile,
+		ImageLimits: container.Limits{MaxLayerSize: maxLayer},
+		Policy:      popts,
+		Version:     buildVersion(),
+		Progress:    progress.report,
 	})
 	progress.done()
 	if err != nil {
@@ -176,12 +208,8 @@ func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Wri
 	if err := out.Output(&buf, doc); err != nil {
 		return fmt.Errorf("write %s report: %w", f.format, err)
 	}
-	if f.output == "" {
-		if _, err := stdout.Write(buf.Bytes()); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
-	} else if err := os.WriteFile(f.output, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("write report: %w", err)
+	if err := writeReport(buf.Bytes(), f.output, stdout); err != nil {
+		return err
 	}
 	if !f.quiet {
 		writeSummary(stderr, doc)
@@ -238,4 +266,18 @@ func parseSize(s string) (int64, error) {
 		return 0, errors.New("want a positive size such as 512KB or 10MB")
 	}
 	return n * mult, nil
+}
+
+// writeReport writes a rendered report to the file, or stdout when none.
+func writeReport(data []byte, file string, stdout io.Writer) error {
+	if file == "" {
+		if _, err := stdout.Write(data); err != nil {
+			return fmt.Errorf("write report: %w", err)
+		}
+		return nil
+	}
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
 }

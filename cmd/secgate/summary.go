@@ -37,9 +37,26 @@ func writeSummary(w io.Writer, doc *findings.Document) {
 	if d.Result == findings.ResultFail {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(w, "secgate: decision: %s (%d denied, %d warnings)\n", verdict, len(d.Deny), len(d.Warn))
+	fmt.Fprintf(w, "secgate: decision: %s (%d denied, %d warnings, %d waived)\n", verdict, len(d.Deny), len(d.Warn), len(d.Waived))
 	printResults(w, "deny", d.Deny)
 	printResults(w, "warn", d.Warn)
+	waivers := map[string]*findings.Waiver{}
+	for _, f := range doc.Findings {
+		if f.Waiver != nil {
+			waivers[f.ID] = f.Waiver
+		}
+	}
+	for i, r := range d.Waived {
+		if i == maxSummaryLines {
+			fmt.Fprintf(w, "  ... and %d more waived results (see the report)\n", len(d.Waived)-i)
+			break
+		}
+		why := ""
+		if wv := waivers[r.ID]; wv != nil {
+			why = fmt.Sprintf(" [waived until %s: %s]", wv.Expires, wv.Reason)
+		}
+		fmt.Fprintf(w, "  waived: %s%s\n", r.Msg, why)
+	}
 }
 
 func printResults(w io.Writer, label string, rs []findings.PolicyResult) {

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/secgate/secgate/findings"
+)
+
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		write(t, p, body)
+	}
+	return dir
+}
+
+const teamPolicy = `package secgate.team
+
+deny contains {"msg": sprintf("%s is blocked", [f.package.name]), "id": f.id} if {
+	some f in input.findings
+	f.kind == "vulnerability"
+	f.package.name in data.team.blocked
+}
+`
+
+func TestPolicyTest(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"team.rego": teamPolicy,
+		"team_test.rego": `package secgate.team_test
+
+import data.secgate.team
+
+vuln := {"id": "x", "kind": "vulnerability", "scanner": "deps", "rule_id": "R", "title": "t", "severity": "low",
+	"location": {"path": "go.mod"}, "package": {"name": "left-pad", "version": "1", "ecosystem": "npm"}}
+
+test_blocked if {
+	count(team.deny) == 1 with input.findings as [vuln] with data.team.blocked as ["left-pad"]
+}
+
+test_wrong_expectation if {
+	count(team.deny) == 2 with input.findings as [vuln] with data.team.blocked as ["left-pad"]
+}
+`,
+	})
+	r := secgate(t, "policy", "test", dir)
+	if r.code != exitDenied {
+		t.Fatalf("exit %d, want 1: %s %s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "FAIL  data.secgate.team_test.test_wrong_expectation") || !strings.Contains(r.stdout, "2 tests: 1 passed, 1 failed") {
+		t.Errorf("output does not name the failing test:\n%s", r.stdout)
+	}
+	os.Remove(filepath.Join(dir, "team_test.rego"))
+	write(t, filepath.Join(dir, "team_test.rego"), "package secgate.team_test\n\nimport data.secgate.team\n\ntest_empty if count(team.deny) == 0 with input.findings as []\n")
+	r = secgate(t, "policy", "test", "--coverage", dir)
+	if r.code != exitPass || !strings.Contains(r.stdout, "coverage") {
+		t.Errorf("passing tests: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// Waivers: next year's waiver passes the gate and marks the finding waived;
+// yesterday's does not apply and is named in a warning.
+func TestWaivers(t *testing.T) {
+	target := filepath.Join(lockfiles, "go-vulnerable")
+	waivers := func(expires string) string {
+		return writeTree(t, map[string]string{"w.yaml": "waivers:\n  - rule_id: GO-2021-0113\n    package: golang.org/x/text\n    reason: only used for English tags\n    owner: platform\n    expires: " + expires + "\n"})
+	}
+	next := time.Now().UTC().AddDate(1, 0, 0).Format(time.DateOnly)
+	r := secgate(t, "scan", "--offline-db", offlineDB, "-f", "json", "--waivers", filepath.Join(waivers(next), "w.yaml"), target)
+	if r.code != exitPass {
+		t.Fatalf("waived: exit %d: %s", r.code, r.stderr)
+	}
+	doc := decode(t, r.stdout)
+	f := doc.Findings[0]
+	if f.Decision != findings.DecisionWaived || f.Waiver == nil || f.Waiver.Reason != "only used for English tags" || len(doc.Decision.Waived) != 1 {
+		t.Errorf("finding %s waiver %+v decision %+v", f.Decision, f.Waiver, doc.Decision)
+	}
+	if !strings.Contains(r.stderr, "1 waived") || !strings.Contains(r.stderr, "only used for English tags") {
+		t.Errorf("summary does not show the waiver:\n%s", r.stderr)
+	}
+
+	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	r = secgate(t, "scan", "--offline-db", offlineDB, "-f", "json", "--waivers", filepath.Join(waivers(yesterday), "w.yaml"), target)
+	if r.code != exitDenied {
+		t.Fatalf("expired: exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "waiver 1 (rule_id: GO-2021-0113, package: golang.org/x/text, owner: platform) expired on "+yesterday) {
+		t.Errorf("no warning naming the expired waiver:\n%s", r.stderr)
+	}
+
+	// The default file at the scanned root is read.
+	dir := writeTree(t, map[string]string{
+		"go.mod":                "module x\n\ngo 1.21\n\nrequire golang.org/x/text v0.3.5\n",
+		".secgate-waivers.yaml": "waivers:\n  - rule_id: GO-2021-0113\n    reason: r\n    expires: " + next + "\n",
+	})
+	if r = secgate(t, "scan", "--offline-db", offlineDB, "--scanners", "deps", dir); r.code != exitPass {
+		t.Errorf(".secgate-waivers.yaml not applied: exit %d: %s", r.code, r.stderr)
+	}
+	write(t, filepath.Join(dir, ".secgate-waivers.yaml"), "waivers:\n  - rule_id: GO-2021-0113\n    expires: "+next+"\n")
+	if r = secgate(t, "scan", "--offline-db", offlineDB, "--scanners", "deps", dir); r.code != exitError || !strings.Contains(r.stderr, "needs a reason") {
+		t.Errorf("waiver without reason: exit %d: %s", r.code, r.stderr)
+	}
+}
+
+// A typo in a custom policy, or broken Rego, is exit 2 naming file and line.
+func TestBrokenPolicies(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"typo/p.rego":   "package secgate.team\n\ndeny contains {\"msg\": \"x\", \"id\": f.id} if {\n\tsome f in input.findings\n\tf.severty == \"critical\"\n}\n",
+		"broken/p.rego": "package secgate.team\n\ndeny contains {\"msg\": \"x\" if {\n",
+	})
+	target := filepath.Join(lockfiles, "go-fixed")
+	for name, want := range map[string]string{"typo": "p.rego:5", "broken": "p.rego:3"} {
+		r := secgate(t, "scan", "--offline-db", offlineDB, "--policy", filepath.Join(dir, name), target)
+		if r.code != exitError || !strings.Contains(r.stderr, want) {
+			t.Errorf("%s: exit %d, want 2 naming %s:\n%s", name, r.code, want, r.stderr)
+		}
+		r = secgate(t, "policy", "check", filepath.Join(dir, name))
+		if r.code != exitDenied || !strings.Contains(r.stderr, want) {
+			t.Errorf("policy check %s: exit %d:\n%s", name, r.code, r.stderr)
+		}
+	}
+	if r := secgate(t, "policy", "check"); r.code != exitPass {
+		t.Errorf("policy check of the defaults: exit %d: %s", r.code, r.stderr)
+	}
+}
+
+// policy eval decides a saved report again with a stricter policy.
+func TestPolicyEval(t *testing.T) {
+	saved := filepath.Join(t.TempDir(), "report.json")
+	r := secgate(t, "scan", "--offline-db", offlineDB, "-f", "json", "-o", saved, "-q", "--fail-on", "critical", filepath.Join(lockfiles, "go-vulnerable"))
+	if r.code != exitPass {
+		t.Fatalf("scan: exit %d: %s", r.code, r.stderr)
+	}
+	before, _ := os.ReadFile(saved)
+	r = secgate(t, "policy", "eval", "--input", saved, "-f", "json", "--fail-on", "high")
+	if r.code != exitDenied {
+		t.Fatalf("stricter eval: exit %d: %s", r.code, r.stderr)
+	}
+	if doc := decode(t, r.stdout); doc.Decision.Result != findings.ResultFail || doc.Findings[0].Decision != findings.DecisionDeny {
+		t.Errorf("decision %+v", doc.Decision)
+	}
+	policy := writeTree(t, map[string]string{"team.rego": teamPolicy, "data.yaml": "team:\n  blocked: [golang.org/x/text]\n"})
+	r = secgate(t, "policy", "eval", "--input", saved, "--fail-on", "critical", "--policy", filepath.Join(policy, "team.rego"), "--data", filepath.Join(policy, "data.yaml"), "-q")
+	if r.code != exitDenied || !strings.Contains(r.stdout, "deny") {
+		t.Errorf("team policy eval: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if after, _ := os.ReadFile(saved); string(after) != string(before) {
+		t.Error("eval changed the saved report")
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	write(t, bad, `{"schema_version": 1, "findings": [], "unknown": true}`)
+	if r = secgate(t, "policy", "eval", "--input", bad); r.code != exitError {
+		t.Errorf("bad report: exit %d", r.code)
+	}
+}
+
+func TestPolicyFmt(t *testing.T) {
+	dir := writeTree(t, map[string]string{"p.rego": "package secgate.x\ndeny contains {\"msg\":\"m\"} if { true }\n"})
+	if r := secgate(t, "policy", "fmt", dir); r.code != exitDenied || !strings.Contains(r.stdout, "p.rego") {
+		t.Errorf("fmt: exit %d: %s", r.code, r.stdout)
+	}
+	if r := secgate(t, "policy", "fmt", "--write", dir); r.code != exitPass {
+		t.Errorf("fmt --write: exit %d: %s", r.code, r.stderr)
+	}
+	if r := secgate(t, "policy", "fmt", dir); r.code != exitPass {
+		t.Errorf("fmt after --write: exit %d: %s", r.code, r.stdout)
+	}
+}

@@ -1,0 +1,98 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/policies"
+)
+
+// PolicyOptions say which policies decide, with what data and waivers.
+type PolicyOptions struct {
+	// Paths are policy files and directories added to the embedded
+	// defaults; NoDefaults drops the defaults.
+	Paths      []string
+	NoDefaults bool
+	// DataPaths are JSON or YAML files (or directories) merged into data.
+	DataPaths []string
+	// Waivers is a waivers file. Empty means .secgate-waivers.yaml at the
+	// scanned root when it exists.
+	Waivers string
+	// BUNDLE-FIELD
+	// FailOn is the lowest severity the default policy denies.
+	FailOn findings.Severity
+	// Timeout bounds one evaluation (30s when zero).
+	Timeout time.Duration
+	// Today is the date waivers expire against (today, UTC, when empty).
+	Today string
+}
+
+// NewEngine loads and compiles the policies. root is the scanned directory
+// ("" when there is none), where a default waivers file is looked for.
+func NewEngine(ctx context.Context, p PolicyOptions, root string) (*policies.Engine, error) {
+	if p.FailOn == "" {
+		p.FailOn = findings.SeverityHigh
+	}
+	if p.FailOn == findings.SeverityUnknown {
+		return nil, fmt.Errorf("%w: --fail-on must be critical, high, medium or low", ErrOptions)
+	}
+	modules, err := policies.LoadModules(p.Paths)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPolicy, err)
+	}
+	data, err := policies.LoadData(p.DataPaths)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPolicy, err)
+	}
+	// BUNDLE-LOAD
+	if err := mergeData(data, map[string]any{"secgate": map[string]any{"config": map[string]any{"fail_on": string(p.FailOn)}}}); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPolicy, err)
+	}
+	waiversFile := p.Waivers
+	if waiversFile == "" && root != "" {
+		candidate := filepath.Join(root, policies.WaiversFile)
+		if fi, err := os.Stat(candidate); err == nil && !fi.IsDir() {
+			waiversFile = candidate
+		}
+	}
+	var waivers []findings.Waiver
+	if waiversFile != "" {
+		if waivers, err = policies.LoadWaivers(waiversFile); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrPolicy, err)
+		}
+	}
+	return policies.New(ctx, policies.Options{
+		Modules: modules, NoDefaults: p.NoDefaults, Data: data,
+		Waivers: waivers, Today: p.Today, Timeout: p.Timeout,
+	})
+}
+
+// mergeData merges src into dst; a value set in both (other than objects,
+// merged key by key) is an error, except that --fail-on yields to a
+// fail_on set explicitly in the data.
+func mergeData(dst, src map[string]any) error {
+	for k, v := range src {
+		d, ok := dst[k]
+		if !ok {
+			dst[k] = v
+			continue
+		}
+		dm, dOK := d.(map[string]any)
+		sm, sOK := v.(map[string]any)
+		if !dOK || !sOK {
+			if k == "fail_on" {
+				continue // the data file's setting wins over the flag's default
+			}
+			return errors.New("data key " + k + " is set twice")
+		}
+		if err := mergeData(dm, sm); err != nil {
+			return err
+		}
+	}
+	return nil
+}
