@@ -23,7 +23,11 @@ type PolicyOptions struct {
 	// Waivers is a waivers file. Empty means .secgate-waivers.yaml at the
 	// scanned root when it exists.
 	Waivers string
-	// BUNDLE-FIELD
+	// Bundle, when its Source is set, is an OPA bundle of policies and
+	// data added like Paths and DataPaths.
+	Bundle policies.BundleOptions
+	// Warn receives warnings (a bundle served from the cache).
+	Warn func(string)
 	// FailOn is the lowest severity the default policy denies.
 	FailOn findings.Severity
 	// Timeout bounds one evaluation (30s when zero).
@@ -49,7 +53,21 @@ func NewEngine(ctx context.Context, p PolicyOptions, root string) (*policies.Eng
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrPolicy, err)
 	}
-	// BUNDLE-LOAD
+	if p.Bundle.Source != "" {
+		b, err := policies.LoadBundle(ctx, p.Bundle)
+		if err != nil {
+			return nil, err
+		}
+		if b.Warning != "" && p.Warn != nil {
+			p.Warn(b.Warning)
+		}
+		for name, src := range b.Modules {
+			modules["bundle:"+name] = src
+		}
+		if err := mergeData(data, b.Data); err != nil {
+			return nil, fmt.Errorf("%w: policy bundle %s: %w", ErrPolicy, p.Bundle.Source, err)
+		}
+	}
 	if err := mergeData(data, map[string]any{"secgate": map[string]any{"config": map[string]any{"fail_on": string(p.FailOn)}}}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrPolicy, err)
 	}

@@ -70,7 +70,11 @@ func (p *policyFlags) options() (gate.PolicyOptions, error) {
 		return gate.PolicyOptions{}, fmt.Errorf("invalid --fail-on %q: want critical, high, medium or low", p.failOn)
 	}
 	o := gate.PolicyOptions{Paths: p.paths, DataPaths: p.data, NoDefaults: p.noDefaults, Waivers: p.waivers, FailOn: failOn, Timeout: p.timeout}
-	// BUNDLE-FLAGS
+	if p.bundle != "" {
+		o.Bundle = policies.BundleOptions{Source: p.bundle, VerificationKey: p.bundleKey}
+	} else if p.bundleKey != "" {
+		return o, errors.New("--bundle-verification-key needs --policy-bundle")
+	}
 	return o, nil
 }
 
@@ -145,6 +149,7 @@ func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
+	popts.Warn = func(msg string) { fmt.Fprintf(stderr, "secgate: warning: %s\n", msg) }
 	if path != "" {
 		if _, err := os.Stat(path); err != nil {
 			return fmt.Errorf("scan %s: %w", path, errors.Unwrap(err))
