@@ -101,13 +101,18 @@ type policyRules struct {
 // New parses and compiles the default policies and prepares the query that
 // Decide evaluates.
 func New(ctx context.Context, opts Options) (*Engine, error) {
-	modules := map[string]string{}
-	if !opts.NoDefaults {
-		defaults, err := defaultModules()
-		if err != nil {
-			return nil, policyError("load policies", err)
+	defaults, err := defaultModules()
+	if err != nil {
+		return nil, policyError("load policies", err)
+	}
+	modules := defaults
+	if opts.NoDefaults {
+		// Waivers are secgate's, not a policy's: their package stays
+		// unless the team brings its own secgate.waivers.
+		modules = map[string]string{}
+		if !definesPackage(opts.Modules, "secgate.waivers") {
+			modules[waiversModule] = defaults[waiversModule]
 		}
-		modules = defaults
 	}
 	for name, src := range opts.Modules {
 		if _, dup := modules[name]; dup {
@@ -116,6 +121,20 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		modules[name] = src
 	}
 	return newEngine(ctx, opts, modules)
+}
+
+// waiversModule is the default policy that applies waivers.
+const waiversModule = "default/waivers.rego"
+
+// definesPackage reports whether one of the modules is in package pkg.
+func definesPackage(modules map[string]string, pkg string) bool {
+	for name, src := range modules {
+		m, err := ast.ParseModuleWithOpts(name, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err == nil && strings.TrimPrefix(m.Package.Path.String(), "data.") == pkg {
+			return true
+		}
+	}
+	return false
 }
 
 // defaultModules returns the embedded default policies, without their tests,

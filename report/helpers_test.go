@@ -18,8 +18,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // covers a vulnerability with CVSS, aliases and fixed versions (denied, and
 // sharing its advisory with a second finding without CVSS), a vulnerability
 // without fix and of unknown severity and without a line (warn), an allowed
-// one, a secret without package, and policy results: one about a finding,
-// two about the whole document.
+// one, a waived one (with its waiver and the waived policy result), a secret
+// without package, and policy results: one about a finding, three about the
+// whole document, one of them from a rule with METADATA.
 func sampleDocument() *findings.Document {
 	text := findings.Finding{
 		ID:       findings.Fingerprint("deps", "GO-2021-0113", "go.mod", "Go", "golang.org/x/text", "0.3.5"),
@@ -83,6 +84,34 @@ func sampleDocument() *findings.Document {
 		},
 		Decision: findings.DecisionAllow,
 	}
+	// A critical advisory a waiver accepts: the deny about it is in
+	// Decision.Waived.
+	lodash := findings.Finding{
+		ID:       findings.Fingerprint("deps", "GHSA-jf85-cpcp-j695", "web/package-lock.json", "npm", "lodash", "4.17.11"),
+		Kind:     findings.KindVulnerability,
+		Scanner:  findings.ScannerDeps,
+		RuleID:   "GHSA-jf85-cpcp-j695",
+		Title:    "Prototype Pollution in lodash",
+		Severity: findings.SeverityCritical,
+		CVSS:     &findings.CVSS{Score: 9.1, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:H"},
+		Location: findings.Location{Path: "web/package-lock.json", Line: 88},
+		Package:  &findings.Package{Name: "lodash", Version: "4.17.11", Ecosystem: "npm", PURL: "pkg:npm/lodash@4.17.11"},
+		Vulnerability: &findings.Vulnerability{
+			ID:            "GHSA-jf85-cpcp-j695",
+			Aliases:       []string{"CVE-2019-10744"},
+			Summary:       "Prototype Pollution in lodash",
+			FixedVersions: []string{"4.17.12"},
+			References:    []string{"https://nvd.nist.gov/vuln/detail/CVE-2019-10744"},
+		},
+		Decision: findings.DecisionWaived,
+		Waiver: &findings.Waiver{
+			RuleID:  "GHSA-jf85-cpcp-j695",
+			Package: "lodash",
+			Reason:  "defaultsDeep is never called with untrusted input; upgrade tracked in WEB-123",
+			Expires: "2026-06-30",
+			Owner:   "web-team@example.com",
+		},
+	}
 	secret := findings.Finding{
 		ID:       findings.Fingerprint("secrets", "aws-access-key-id", "config/prod.env", "AKIA...MPLE"),
 		Kind:     findings.KindSecret,
@@ -93,7 +122,7 @@ func sampleDocument() *findings.Document {
 		Location: findings.Location{Path: "config/prod.env", Line: 4},
 		Decision: findings.DecisionDeny,
 	}
-	fs := []findings.Finding{text, tools, leftpad, requests, secret}
+	fs := []findings.Finding{text, tools, leftpad, requests, lodash, secret}
 	findings.Sort(fs)
 	return &findings.Document{
 		SchemaVersion: findings.SchemaVersion,
@@ -110,10 +139,20 @@ func sampleDocument() *findings.Document {
 				{Msg: "GO-2021-0113 (high) in golang.org/x/text@0.3.6 has a fix: upgrade to 0.3.7", ID: tools.ID, Policy: "secgate.vulnerabilities"},
 				{Msg: "secret found: AWS access key ID", ID: secret.ID, Policy: "secgate.secrets"},
 				{Msg: "3 findings are denied; at most 0 are allowed", Policy: "secgate.limits"},
+				{Msg: "the secret scan did not cover the git history", Policy: "acme.coverage", Rule: &findings.RuleMeta{
+					ID:          "ACME-001",
+					Title:       "Secret scanning must cover the git history",
+					Description: "Credentials committed and later removed stay in the git history; every CI scan must include it.",
+					Severity:    "high",
+					Remediation: "Run secgate scan with --history.",
+				}},
 			},
 			Warn: []findings.PolicyResult{
 				{Msg: "GHSA-0000-0000-0001 in left-pad@1.0.0 has no fix", ID: leftpad.ID, Policy: "secgate.vulnerabilities"},
 				{Msg: "1 finding has an unknown severity", Policy: "secgate.limits"},
+			},
+			Waived: []findings.PolicyResult{
+				{Msg: "GHSA-jf85-cpcp-j695 (critical) in lodash@4.17.11 has a fix: upgrade to 4.17.12", ID: lodash.ID, Policy: "secgate.vulnerabilities"},
 			},
 		},
 	}
@@ -134,6 +173,8 @@ func shuffled(doc *findings.Document, seed uint64) *findings.Document {
 		r.Shuffle(len(d.Deny), func(i, j int) { d.Deny[i], d.Deny[j] = d.Deny[j], d.Deny[i] })
 		d.Warn = append([]findings.PolicyResult(nil), d.Warn...)
 		r.Shuffle(len(d.Warn), func(i, j int) { d.Warn[i], d.Warn[j] = d.Warn[j], d.Warn[i] })
+		d.Waived = append([]findings.PolicyResult(nil), d.Waived...)
+		r.Shuffle(len(d.Waived), func(i, j int) { d.Waived[i], d.Waived[j] = d.Waived[j], d.Waived[i] })
 		out.Decision = &d
 	}
 	return &out

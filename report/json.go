@@ -15,8 +15,9 @@ import (
 //
 // The document is normalized on the way out, never in place: findings are
 // sorted (see sortedFindings), scans by scanner and target, policy results
-// by finding ID, policy and message, and every list the schema declares is
-// written as [] rather than null. HTML characters are not escaped, so that
+// (deny, warn and waived) by finding ID, policy and message, and every list
+// the schema declares is written as [] rather than null. Waived findings keep
+// their waiver. HTML characters are not escaped, so that
 // advisory texts stay readable.
 type jsonOutputter struct {
 	opts Options
@@ -65,6 +66,7 @@ func normalizeDocument(doc *findings.Document) *findings.Document {
 		d := *doc.Decision
 		d.Deny = sortedPolicyResults(d.Deny)
 		d.Warn = sortedPolicyResults(d.Warn)
+		d.Waived = sortedPolicyResults(d.Waived)
 		out.Decision = &d
 	}
 	return &out

@@ -150,25 +150,48 @@ func pkgKey(p *findings.Package) string {
 }
 
 // decisionRank orders decisions from the most to the least serious: deny,
-// warn, allow, then none (the policy did not decide).
+// warn, waived, allow, then none (the policy did not decide).
 func decisionRank(d string) int {
 	switch d {
 	case findings.DecisionDeny:
 		return 0
 	case findings.DecisionWarn:
 		return 1
-	case findings.DecisionAllow:
+	case findings.DecisionWaived:
 		return 2
+	case findings.DecisionAllow:
+		return 3
 	}
-	return 3
+	return 4
 }
 
-// comparePolicyResults orders policy results by finding ID, policy, message.
+// comparePolicyResults orders policy results by finding ID, policy, message
+// and finally the rule metadata, so that the order is total.
 func comparePolicyResults(a, b findings.PolicyResult) int {
 	return cmp.Or(
 		cmp.Compare(a.ID, b.ID),
 		cmp.Compare(a.Policy, b.Policy),
 		cmp.Compare(a.Msg, b.Msg),
+		compareRuleMeta(a.Rule, b.Rule),
+	)
+}
+
+// compareRuleMeta orders rule metadata by content, nil first.
+func compareRuleMeta(a, b *findings.RuleMeta) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return cmp.Or(
+		cmp.Compare(a.ID, b.ID),
+		cmp.Compare(a.Title, b.Title),
+		cmp.Compare(a.Description, b.Description),
+		cmp.Compare(a.Severity, b.Severity),
+		cmp.Compare(a.Remediation, b.Remediation),
 	)
 }
 
@@ -179,10 +202,19 @@ func sortedPolicyResults(rs []findings.PolicyResult) []findings.PolicyResult {
 	return nonNil(out)
 }
 
-// levelledResult is a policy result with the decision level ("deny" or
-// "warn") it came from.
+// uniquePolicyResults is sortedPolicyResults without exact duplicates
+// (equal content, whether or not they share a *RuleMeta).
+func uniquePolicyResults(rs []findings.PolicyResult) []findings.PolicyResult {
+	return slices.CompactFunc(sortedPolicyResults(rs), func(a, b findings.PolicyResult) bool {
+		return comparePolicyResults(a, b) == 0
+	})
+}
+
+// levelledResult is a policy result with the decision level it came from:
+// "deny" or "warn", or "waived" for the results of Decision.Waived (a deny or
+// warn about a waived finding; the decision does not say which).
 type levelledResult struct {
-	Level string // findings.DecisionDeny or findings.DecisionWarn
+	Level string // findings.DecisionDeny, DecisionWarn or DecisionWaived
 	findings.PolicyResult
 }
 
@@ -203,7 +235,7 @@ func documentLevelResults(doc *findings.Document) []levelledResult {
 		level string
 		rs    []findings.PolicyResult
 	}{{findings.DecisionDeny, doc.Decision.Deny}, {findings.DecisionWarn, doc.Decision.Warn}} {
-		for _, r := range slices.Compact(sortedPolicyResults(lv.rs)) {
+		for _, r := range uniquePolicyResults(lv.rs) {
 			if r.ID == "" || !ids[r.ID] {
 				out = append(out, levelledResult{Level: lv.level, PolicyResult: r})
 			}
@@ -213,7 +245,7 @@ func documentLevelResults(doc *findings.Document) []levelledResult {
 }
 
 // findingResults maps finding IDs to the policy results about them, deny
-// results first, each level sorted.
+// results first, then warn, then waived, each level sorted.
 func findingResults(doc *findings.Document) map[string][]levelledResult {
 	out := map[string][]levelledResult{}
 	if doc.Decision == nil {
@@ -222,14 +254,39 @@ func findingResults(doc *findings.Document) map[string][]levelledResult {
 	for _, lv := range []struct {
 		level string
 		rs    []findings.PolicyResult
-	}{{findings.DecisionDeny, doc.Decision.Deny}, {findings.DecisionWarn, doc.Decision.Warn}} {
-		for _, r := range slices.Compact(sortedPolicyResults(lv.rs)) {
+	}{
+		{findings.DecisionDeny, doc.Decision.Deny},
+		{findings.DecisionWarn, doc.Decision.Warn},
+		{findings.DecisionWaived, doc.Decision.Waived},
+	} {
+		for _, r := range uniquePolicyResults(lv.rs) {
 			if r.ID != "" {
 				out[r.ID] = append(out[r.ID], levelledResult{Level: lv.level, PolicyResult: r})
 			}
 		}
 	}
 	return out
+}
+
+// waiverText describes a waiver in one line: "REASON (until 2026-06-30,
+// owner OWNER)". A nil waiver (a finding decided "waived" without one) is
+// "waived (no waiver recorded)".
+func waiverText(w *findings.Waiver) string {
+	if w == nil {
+		return "waived (no waiver recorded)"
+	}
+	reason := cmp.Or(strings.TrimSpace(w.Reason), "no reason given")
+	var when []string
+	if e := strings.TrimSpace(w.Expires); e != "" {
+		when = append(when, "until "+e)
+	}
+	if o := strings.TrimSpace(w.Owner); o != "" {
+		when = append(when, "owner "+o)
+	}
+	if len(when) == 0 {
+		return reason
+	}
+	return reason + " (" + strings.Join(when, ", ") + ")"
 }
 
 // packageLabel is name@version, or "" for a finding without a package.

@@ -54,23 +54,45 @@ const (
 // sarifOutputter writes SARIF 2.1.0 (one run, tool "secgate") for GitHub
 // code scanning and other SARIF consumers. See docs/outputs.md.
 //
-// Rules: one per distinct finding rule_id (the advisory or rule id), sorted
-// by id, plus PolicyRuleID when there are policy results about the whole
-// document. A rule carries a short description (the advisory summary or the
-// title, else the id), a full description (the details, else the title), a
-// help text and markdown (affected packages and versions, fixed versions,
-// aliases, references), the tags "security" and the finding kind and
-// ecosystems, and properties["security-severity"]: the highest, over the
-// rule's findings, of the CVSS base score when there is one (above 0), else
-// 9.5, 8.0, 5.5 and 2.0 for critical, high, medium and low. Unknown severity
-// counts as high (8.0): secgate fails closed, so an unrated advisory is not
-// reported as harmless.
+// Rules: one per distinct finding rule_id (the advisory or rule id), one per
+// policy rule id from the METADATA of the rules that produced policy results
+// about the whole document (see policyRuleID), plus PolicyRuleID for such
+// results without one, all sorted by id. A finding rule carries a short
+// description (the advisory summary or the title, else the id), a full
+// description (the details, else the title), a help text and markdown
+// (affected packages and versions, fixed versions, aliases, references), the
+// tags "security" and the finding kind and ecosystems, and
+// properties["security-severity"]: the highest, over the rule's findings, of
+// the CVSS base score when there is one (above 0), else 9.5, 8.0, 5.5 and
+// 2.0 for critical, high, medium and low. Unknown severity counts as high
+// (8.0): secgate fails closed, so an unrated advisory is not reported as
+// harmless. A policy rule with metadata carries its title
+// (short description), description (full description), description and
+// remediation (help), the tags "security" and "policy", and, when its
+// severity is critical, high, medium or low, the same security-severity
+// values and a default level from the severity (see policyMetaRule).
 //
 // Results: one per finding, in sortedFindings order, then one per policy
 // result about the whole document (deny first). The level comes from the
 // policy's decision: deny is "error", warn is "warning", anything else
-// "note". The message names package@version, the advisory, the severity and
-// the fix, followed by the policy messages about the finding.
+// (allow, waived, none) "note". The message names package@version, the
+// advisory, the severity and the fix, followed by the policy messages about
+// the finding (with the remediation of the rule that produced them, when its
+// metadata has one) and, for a waived finding, the waiver.
+//
+// Suppressions: a waived finding's result has one suppression, kind
+// "external" (the waiver lives outside the source), status "accepted",
+// justification the waiver's reason and properties "expires" and "owner".
+// Its level is "note": SARIF keeps level (how bad the problem is) and
+// suppressions (whether it is accepted) apart, and the decision does not
+// record whether the waived result was a deny or a warn, so the gate's own
+// level, like that of an allowed finding, is the lowest. SARIF 2.1.0
+// §3.27.23 requires the suppressions of all the results of a run to be all
+// absent or all present, so when any kept result is suppressed every other
+// result has "suppressions": [] (not suppressed); a run without waived
+// findings has none. go-sarif's Suppression writes "location": null and
+// "guid": null, which the schema rejects, and its Result omits an empty
+// suppressions list, so the suppressions are written by sarifResultJSON.
 //
 // Locations: the finding's path (behind Options.PathPrefix when set), as a
 // relative URI reference with uriBaseId %SRCROOT% (the repository root), and
@@ -114,6 +136,37 @@ type pendingResult struct {
 	severity int // severity rank; policy results rank above critical
 	finding  *findings.Finding
 	policy   *levelledResult
+	rule     string // the SARIF rule id, set after truncation
+}
+
+// sarifLogJSON, sarifRunJSON and sarifResultJSON are how the go-sarif log is
+// written: the same JSON, in the same key order, with the results'
+// suppressions written by secgate (see sarifOutputter). The outer fields
+// shadow the embedded ones of the same JSON name.
+type sarifLogJSON struct {
+	*sarif.Report
+	Runs []*sarifRunJSON `json:"runs"`
+}
+
+type sarifRunJSON struct {
+	*sarif.Run
+	Results    []*sarifResultJSON `json:"results"`
+	Properties sarif.Properties   `json:"properties,omitempty"`
+}
+
+type sarifResultJSON struct {
+	*sarif.Result
+	// Suppressions is nil (absent), empty ([], not suppressed) or the
+	// suppressions of the result.
+	Suppressions *[]sarifSuppression `json:"suppressions,omitempty"`
+}
+
+// sarifSuppression is a SARIF 2.1.0 suppression object (§3.35).
+type sarifSuppression struct {
+	Kind          string           `json:"kind"`
+	Status        string           `json:"status,omitempty"`
+	Justification string           `json:"justification,omitempty"`
+	Properties    sarif.Properties `json:"properties,omitempty"`
 }
 
 func (o *sarifOutputter) Output(w io.Writer, doc *findings.Document) error {
@@ -135,7 +188,7 @@ func (o *sarifOutputter) Output(w io.Writer, doc *findings.Document) error {
 	return err
 }
 
-func (o *sarifOutputter) build(doc *findings.Document) (*sarif.Report, error) {
+func (o *sarifOutputter) build(doc *findings.Document) (*sarifLogJSON, error) {
 	fs := sortedFindings(doc.Findings)
 	about := findingResults(doc)
 
@@ -158,6 +211,7 @@ func (o *sarifOutputter) build(doc *findings.Document) (*sarif.Report, error) {
 	total := len(pending)
 	pending, omitted := o.truncate(pending)
 
+	assignRules(pending)
 	rules, index := buildRules(pending)
 
 	log, err := sarif.New(sarif.Version210, false)
@@ -175,15 +229,29 @@ func (o *sarifOutputter) build(doc *findings.Document) (*sarif.Report, error) {
 	if policyURI == "" {
 		policyURI = DefaultPolicyLocation
 	}
+	results := make([]*sarifResultJSON, 0, len(pending))
+	suppressed := false
 	for _, p := range pending {
 		var r *sarif.Result
 		if p.finding != nil {
 			r = findingResult(*p.finding, about[p.finding.ID], o.opts.PathPrefix, policyURI)
 		} else {
-			r = policyResult(*p.policy, policyURI)
+			r = policyResult(*p.policy, p.rule, policyURI)
 		}
-		r.WithRuleIndex(index[*r.RuleID]).WithLevel(p.level)
-		run.AddResult(r)
+		r.WithRuleIndex(index[p.rule]).WithLevel(p.level)
+		rj := &sarifResultJSON{Result: r}
+		if p.finding != nil && p.finding.Decision == findings.DecisionWaived {
+			rj.Suppressions = &[]sarifSuppression{waiverSuppression(p.finding.Waiver)}
+			suppressed = true
+		}
+		results = append(results, rj)
+	}
+	if suppressed {
+		for _, rj := range results {
+			if rj.Suppressions == nil {
+				rj.Suppressions = &[]sarifSuppression{}
+			}
+		}
 	}
 
 	if len(omitted) > 0 {
@@ -206,7 +274,29 @@ func (o *sarifOutputter) build(doc *findings.Document) (*sarif.Report, error) {
 	}
 
 	log.AddRun(run)
-	return log, nil
+	return &sarifLogJSON{Report: log, Runs: []*sarifRunJSON{{Run: run, Results: results, Properties: run.Properties}}}, nil
+}
+
+// waiverSuppression is the suppression of a waived finding.
+func waiverSuppression(w *findings.Waiver) sarifSuppression {
+	s := sarifSuppression{Kind: "external", Status: "accepted", Justification: "Waived by a secgate waiver."}
+	if w == nil {
+		return s
+	}
+	if r := strings.TrimSpace(w.Reason); r != "" {
+		s.Justification = r
+	}
+	props := sarif.Properties{}
+	if e := strings.TrimSpace(w.Expires); e != "" {
+		props["expires"] = e
+	}
+	if o := strings.TrimSpace(w.Owner); o != "" {
+		props["owner"] = o
+	}
+	if len(props) > 0 {
+		s.Properties = props
+	}
+	return s
 }
 
 // truncate keeps the most severe results when there are more than the
@@ -259,6 +349,8 @@ func describeOmitted(omitted []pendingResult) string {
 	return strings.Join(parts, ", ")
 }
 
+// sarifLevel is the level of a result from the policy's decision. Waived
+// findings are notes, like allowed ones (see sarifOutputter).
 func sarifLevel(decision string) string {
 	switch decision {
 	case findings.DecisionDeny:
@@ -285,7 +377,12 @@ func securitySeverity(f findings.Finding) float64 {
 	if f.CVSS != nil && f.CVSS.Score > 0 {
 		return min(f.CVSS.Score, 10)
 	}
-	switch severityOf(f.Severity) {
+	return severityScore(f.Severity)
+}
+
+// severityScore is the security-severity of a severity without CVSS score.
+func severityScore(s findings.Severity) float64 {
+	switch severityOf(s) {
 	case findings.SeverityCritical:
 		return 9.5
 	case findings.SeverityMedium:
@@ -397,27 +494,104 @@ func appendNew(s []string, vs ...string) []string {
 	return s
 }
 
+// assignRules sets the SARIF rule of each (kept) result: the finding's rule,
+// or for a policy result about the whole document the id of its rule's
+// METADATA, else PolicyRuleID. A metadata id that is also the rule of a kept
+// finding, or PolicyRuleID itself, is not used (the result gets
+// PolicyRuleID), so that a rule id names one kind of rule only.
+func assignRules(pending []pendingResult) {
+	findingRules := map[string]bool{}
+	for i := range pending {
+		if f := pending[i].finding; f != nil {
+			pending[i].rule = ruleID(*f)
+			findingRules[pending[i].rule] = true
+		}
+	}
+	for i := range pending {
+		if r := pending[i].policy; r != nil {
+			pending[i].rule = PolicyRuleID
+			if id := policyRuleID(r.Rule); id != "" && id != PolicyRuleID && !findingRules[id] {
+				pending[i].rule = id
+			}
+		}
+	}
+}
+
+// policyRuleID is the id of a policy rule's metadata, "" when it has none.
+func policyRuleID(m *findings.RuleMeta) string {
+	if m == nil {
+		return ""
+	}
+	return strings.TrimSpace(m.ID)
+}
+
+// policyRuleInfo gathers, over the (kept) policy results of one rule id,
+// what its reportingDescriptor says: per field the first non-empty value in
+// output order, the highest known severity and the most severe level.
+type policyRuleInfo struct {
+	id, title, description, remediation string
+	severity                            findings.Severity // "" when unknown
+	level                               string
+}
+
+func (pi *policyRuleInfo) add(r levelledResult) {
+	if levelRank(sarifLevel(r.Level)) < levelRank(pi.level) || pi.level == "" {
+		pi.level = sarifLevel(r.Level)
+	}
+	m := r.Rule
+	if m == nil {
+		return
+	}
+	pi.title = cmp.Or(pi.title, strings.TrimSpace(m.Title))
+	pi.description = cmp.Or(pi.description, strings.TrimSpace(m.Description))
+	pi.remediation = cmp.Or(pi.remediation, strings.TrimSpace(m.Remediation))
+	if sev := metaSeverity(m.Severity); sev != "" && (pi.severity == "" || sev.Rank() > pi.severity.Rank()) {
+		pi.severity = sev
+	}
+}
+
+// metaSeverity reads the severity of a policy rule's metadata: critical,
+// high, medium or low in any case, else "" (unknown).
+func metaSeverity(s string) findings.Severity {
+	switch sev := findings.Severity(strings.ToLower(strings.TrimSpace(s))); sev {
+	case findings.SeverityCritical, findings.SeverityHigh, findings.SeverityMedium, findings.SeverityLow:
+		return sev
+	}
+	return ""
+}
+
 func buildRules(pending []pendingResult) ([]*sarif.ReportingDescriptor, map[string]int) {
 	infos := map[string]*ruleInfo{}
-	policy := false
+	policies := map[string]*policyRuleInfo{}
+	generic := false
 	for _, p := range pending {
-		if p.finding == nil {
-			policy = true
-			continue
+		switch {
+		case p.finding != nil:
+			ri := infos[p.rule]
+			if ri == nil {
+				ri = &ruleInfo{id: p.rule, seen: map[string]bool{}}
+				infos[p.rule] = ri
+			}
+			ri.add(*p.finding)
+		case p.rule == PolicyRuleID:
+			generic = true
+		default:
+			pi := policies[p.rule]
+			if pi == nil {
+				pi = &policyRuleInfo{id: p.rule}
+				policies[p.rule] = pi
+			}
+			pi.add(*p.policy)
 		}
-		id := ruleID(*p.finding)
-		ri := infos[id]
-		if ri == nil {
-			ri = &ruleInfo{id: id, seen: map[string]bool{}}
-			infos[id] = ri
-		}
-		ri.add(*p.finding)
 	}
-	ids := make([]string, 0, len(infos)+1)
+	ids := make([]string, 0, len(infos)+len(policies)+1)
 	for id := range infos {
 		ids = append(ids, id)
 	}
-	if policy && infos[PolicyRuleID] == nil {
+	for id := range policies {
+		ids = append(ids, id)
+	}
+	if generic && infos[PolicyRuleID] == nil {
 		ids = append(ids, PolicyRuleID)
 	}
 	slices.Sort(ids)
@@ -426,13 +600,59 @@ func buildRules(pending []pendingResult) ([]*sarif.ReportingDescriptor, map[stri
 	index := make(map[string]int, len(ids))
 	for i, id := range ids {
 		index[id] = i
-		if ri := infos[id]; ri != nil {
-			rules[i] = findingRule(ri)
-		} else {
+		switch {
+		case infos[id] != nil:
+			rules[i] = findingRule(infos[id])
+		case policies[id] != nil:
+			rules[i] = policyMetaRule(policies[id])
+		default:
 			rules[i] = policyRule()
 		}
 	}
 	return rules, index
+}
+
+// policyMetaRule is the rule of policy results whose rule has METADATA with
+// an id: short description the title (else the id), full description the
+// description (else the title), help the description and the remediation,
+// tags "security" and "policy", and for a known severity its
+// security-severity (as for findings: 9.5, 8.0, 5.5, 2.0) and default level
+// (critical and high "error", medium "warning", low "note"); without one,
+// no security-severity and the level of its most severe result.
+func policyMetaRule(pi *policyRuleInfo) *sarif.ReportingDescriptor {
+	short := cmp.Or(pi.title, pi.id)
+	full := cmp.Or(pi.description, pi.title, pi.id)
+	level := pi.level
+	props := sarif.Properties{"tags": []string{"security", "policy"}}
+	if pi.severity != "" {
+		level = severityLevel(pi.severity)
+		props["security-severity"] = fmt.Sprintf("%.1f", severityScore(pi.severity))
+	}
+
+	var text, md strings.Builder
+	fmt.Fprintf(&text, "%s\n", short)
+	fmt.Fprintf(&md, "**%s**\n", mdEscape(short))
+	if pi.description != "" && pi.description != short {
+		// Descriptions and remediations are written by policy authors,
+		// as markdown.
+		fmt.Fprintf(&text, "\n%s\n", pi.description)
+		fmt.Fprintf(&md, "\n%s\n", pi.description)
+	}
+	if pi.severity != "" {
+		fmt.Fprintf(&text, "\nSeverity: %s\n", pi.severity)
+		fmt.Fprintf(&md, "\n**Severity:** %s\n", pi.severity)
+	}
+	if pi.remediation != "" {
+		fmt.Fprintf(&text, "\nRemediation: %s\n", pi.remediation)
+		fmt.Fprintf(&md, "\n**Remediation:** %s\n", pi.remediation)
+	}
+
+	return sarif.NewRule(pi.id).
+		WithShortDescription(sarif.NewMultiformatMessageString(short)).
+		WithFullDescription(sarif.NewMultiformatMessageString(full)).
+		WithHelp(sarif.NewMultiformatMessageString(strings.TrimRight(text.String(), "\n")).WithMarkdown(strings.TrimRight(md.String(), "\n"))).
+		WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(level)).
+		WithProperties(props)
 }
 
 func findingRule(ri *ruleInfo) *sarif.ReportingDescriptor {
@@ -654,7 +874,7 @@ func findingResult(f findings.Finding, about []levelledResult, pathPrefix, polic
 		WithPartialFingerPrints(map[string]any{FingerprintKey: fp, githubFingerprintKey: fp})
 }
 
-func policyResult(r levelledResult, policyURI string) *sarif.Result {
+func policyResult(r levelledResult, rule, policyURI string) *sarif.Result {
 	msg := strings.TrimSpace(r.Msg)
 	if msg == "" {
 		msg = "Policy " + r.Level + " result."
@@ -667,8 +887,11 @@ func policyResult(r levelledResult, policyURI string) *sarif.Result {
 	case r.ID != "":
 		msg += fmt.Sprintf(" (finding %s)", r.ID)
 	}
+	msg = withRemediation(msg, r.Rule)
+	// The fingerprint does not depend on the rule or its metadata: the
+	// same result has the same fingerprint whatever describes its rule.
 	fp := findings.Fingerprint(PolicyRuleID, r.Level, r.Policy, r.Msg, r.ID)
-	return sarif.NewRuleResult(PolicyRuleID).
+	return sarif.NewRuleResult(rule).
 		WithMessage(sarif.NewTextMessage(msg)).
 		WithLocations([]*sarif.Location{location(policyURI, 1)}).
 		WithPartialFingerPrints(map[string]any{FingerprintKey: fp, githubFingerprintKey: fp})
@@ -702,7 +925,33 @@ func findingMessage(f findings.Finding, about []levelledResult) string {
 		if r.Policy != "" {
 			b.WriteString(" " + r.Policy)
 		}
-		fmt.Fprintf(&b, " (%s): %s", r.Level, strings.TrimSpace(r.Msg))
+		fmt.Fprintf(&b, " (%s): %s", r.Level, withRemediation(strings.TrimSpace(r.Msg), r.Rule))
+	}
+	if f.Decision == findings.DecisionWaived {
+		if !strings.HasSuffix(b.String(), ".") {
+			b.WriteString(".")
+		}
+		b.WriteString(" Waived: " + waiverText(f.Waiver))
 	}
 	return b.String()
+}
+
+// withRemediation appends the remediation of the rule's metadata to a
+// policy message, when there is one and the message does not already say
+// it: "MSG. Remediation: REMEDIATION".
+func withRemediation(msg string, m *findings.RuleMeta) string {
+	if m == nil {
+		return msg
+	}
+	rem := strings.TrimSpace(m.Remediation)
+	if rem == "" || strings.Contains(msg, rem) {
+		return msg
+	}
+	if msg != "" && !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "!") && !strings.HasSuffix(msg, "?") {
+		msg += "."
+	}
+	if msg != "" {
+		msg += " "
+	}
+	return msg + "Remediation: " + rem
 }

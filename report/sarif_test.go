@@ -79,6 +79,15 @@ type sarifResult struct {
 		} `json:"physicalLocation"`
 	} `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	// Suppressions is nil when absent, empty for [].
+	Suppressions *[]sarifSuppressionJSON `json:"suppressions"`
+}
+
+type sarifSuppressionJSON struct {
+	Kind          string            `json:"kind"`
+	Status        string            `json:"status"`
+	Justification string            `json:"justification"`
+	Properties    map[string]string `json:"properties"`
 }
 
 func parseSARIF(t testing.TB, out []byte) *sarifLog {
@@ -113,6 +122,7 @@ func TestSARIFValidatesAgainstOASISSchema(t *testing.T) {
 		{"empty", &findings.Document{SchemaVersion: 1}, Options{}},
 		{"odd values", odd, Options{}},
 		{"truncated", sampleDocument(), Options{MaxResults: 3}},
+		{"waived without waiver", waivedWithoutWaiver(), Options{}},
 		{"policy location", sampleDocument(), Options{PolicyLocation: ".github/secgate.yaml"}},
 	}
 	for _, tt := range tests {
@@ -122,11 +132,13 @@ func TestSARIFValidatesAgainstOASISSchema(t *testing.T) {
 	}
 
 	// The validator is not lenient: what go-sarif writes for an unset
-	// shortDescription, and a line 0, are rejected.
+	// shortDescription, and for a suppression (null location and guid), and
+	// a line 0, are rejected.
 	out := string(render(t, FormatSARIF, Options{}, sampleDocument()))
 	for _, bad := range []string{
 		strings.Replace(out, `"startLine": 12`, `"startLine": 0`, 1),
 		regexp.MustCompile(`"shortDescription": \{[^}]*\}`).ReplaceAllString(out, `"shortDescription": null`),
+		strings.Replace(out, `"status": "accepted",`, `"status": "accepted", "location": null, "guid": null,`, 1),
 	} {
 		if bad == out {
 			t.Fatal("test mutation did not apply")
@@ -181,7 +193,7 @@ func TestSARIFMapping(t *testing.T) {
 			t.Errorf("rule %s: security-severity %v", r.ID, s)
 		}
 	}
-	wantIDs := []string{"GHSA-0000-0000-0001", "GHSA-j8r2-6x86-q33q", "GO-2021-0113", "aws-access-key-id", PolicyRuleID}
+	wantIDs := []string{"ACME-001", "GHSA-0000-0000-0001", "GHSA-j8r2-6x86-q33q", "GHSA-jf85-cpcp-j695", "GO-2021-0113", "aws-access-key-id", PolicyRuleID}
 	if !slices.Equal(ids, wantIDs) {
 		t.Errorf("rules %v, want %v", ids, wantIDs)
 	}
@@ -205,8 +217,8 @@ func TestSARIFMapping(t *testing.T) {
 		t.Errorf("GO-2021-0113 tags %v lack the ecosystem", rules["GO-2021-0113"].Properties.Tags)
 	}
 
-	// Results: one per finding plus the two policy results without ID.
-	if got, want := len(run.Results), len(doc.Findings)+2; got != want {
+	// Results: one per finding plus the three policy results without ID.
+	if got, want := len(run.Results), len(doc.Findings)+3; got != want {
 		t.Fatalf("%d results, want %d", got, want)
 	}
 	byMsg := map[string]sarifResult{}
@@ -332,7 +344,7 @@ func TestSecuritySeverity(t *testing.T) {
 }
 
 func TestSARIFLevels(t *testing.T) {
-	for decision, want := range map[string]string{"deny": "error", "warn": "warning", "allow": "note", "": "note"} {
+	for decision, want := range map[string]string{"deny": "error", "warn": "warning", "waived": "note", "allow": "note", "": "note"} {
 		if got := sarifLevel(decision); got != want {
 			t.Errorf("sarifLevel(%q) = %q, want %q", decision, got, want)
 		}
@@ -413,7 +425,7 @@ func TestSARIFTruncation(t *testing.T) {
 
 func TestSARIFMaxResultsOption(t *testing.T) {
 	doc := sampleDocument()
-	if got := len(parseSARIF(t, render(t, FormatSARIF, Options{MaxResults: -1}, doc)).Runs[0].Results); got != 7 {
+	if got := len(parseSARIF(t, render(t, FormatSARIF, Options{MaxResults: -1}, doc)).Runs[0].Results); got != 9 {
 		t.Errorf("no cap: %d results", got)
 	}
 	run := parseSARIF(t, render(t, FormatSARIF, Options{MaxResults: 3}, doc)).Runs[0]
@@ -421,9 +433,9 @@ func TestSARIFMaxResultsOption(t *testing.T) {
 	for _, r := range run.Results {
 		levels = append(levels, r.RuleID+":"+r.Level)
 	}
-	// Policy result about the document first, then the critical secret,
-	// then a high deny, in output order.
-	want := []string{"GO-2021-0113:error", "aws-access-key-id:error", "secgate-policy:error"}
+	// The two policy denials about the document first, then the critical
+	// secret, in output order.
+	want := []string{"aws-access-key-id:error", "ACME-001:error", "secgate-policy:error"}
 	if !slices.Equal(levels, want) {
 		t.Errorf("kept %v, want %v", levels, want)
 	}
@@ -450,6 +462,262 @@ func TestSARIFPathPrefix(t *testing.T) {
 		}
 		if got := run.Results[0].PartialFingerprints[FingerprintKey]; got != doc.Findings[0].ID {
 			t.Errorf("prefix changed the fingerprint: %q", got)
+		}
+	}
+}
+
+// waivedWithoutWaiver is the sample document with its waived finding's
+// waiver removed (a hand-built or older document).
+func waivedWithoutWaiver() *findings.Document {
+	doc := sampleDocument()
+	for i := range doc.Findings {
+		doc.Findings[i].Waiver = nil
+	}
+	return doc
+}
+
+// resultFor returns the result whose fingerprint is the finding's ID.
+func resultFor(t *testing.T, run []sarifResult, id string) sarifResult {
+	t.Helper()
+	for _, r := range run {
+		if r.PartialFingerprints[FingerprintKey] == id {
+			return r
+		}
+	}
+	t.Fatalf("no result for finding %s", id)
+	return sarifResult{}
+}
+
+func TestSARIFWaivedSuppression(t *testing.T) {
+	doc := sampleDocument()
+	var waived findings.Finding
+	for _, f := range doc.Findings {
+		if f.Decision == findings.DecisionWaived {
+			waived = f
+		}
+	}
+	if waived.Waiver == nil {
+		t.Fatal("the sample has no waived finding with a waiver")
+	}
+	results := parseSARIF(t, render(t, FormatSARIF, Options{}, doc)).Runs[0].Results
+
+	r := resultFor(t, results, waived.ID)
+	if r.Level != "note" {
+		t.Errorf("waived result level %q, want note", r.Level)
+	}
+	if r.RuleID != waived.RuleID {
+		t.Errorf("waived result rule %q, want the finding's %q", r.RuleID, waived.RuleID)
+	}
+	if r.Suppressions == nil || len(*r.Suppressions) != 1 {
+		t.Fatalf("waived result suppressions %v, want one", r.Suppressions)
+	}
+	want := sarifSuppressionJSON{
+		Kind: "external", Status: "accepted", Justification: waived.Waiver.Reason,
+		Properties: map[string]string{"expires": waived.Waiver.Expires, "owner": waived.Waiver.Owner},
+	}
+	if got := (*r.Suppressions)[0]; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("suppression %+v\nwant        %+v", got, want)
+	}
+	for _, s := range []string{"(waived): GHSA-jf85-cpcp-j695 (critical)", "Waived: " + waived.Waiver.Reason, "until 2026-06-30", "owner web-team@example.com"} {
+		if !strings.Contains(r.Message.Text, s) {
+			t.Errorf("waived result message lacks %q: %s", s, r.Message.Text)
+		}
+	}
+	// SARIF §3.27.23: all results of the run have suppressions, [] when not
+	// suppressed.
+	for i, r := range results {
+		if r.Suppressions == nil {
+			t.Errorf("result %d (%s) has no suppressions property", i, r.RuleID)
+		} else if r.PartialFingerprints[FingerprintKey] != waived.ID && len(*r.Suppressions) != 0 {
+			t.Errorf("result %d (%s) is suppressed: %+v", i, r.RuleID, *r.Suppressions)
+		}
+	}
+
+	// Without a waived finding, no result has the property.
+	doc.Findings = slices.DeleteFunc(doc.Findings, func(f findings.Finding) bool { return f.Decision == findings.DecisionWaived })
+	out := render(t, FormatSARIF, Options{}, doc)
+	if strings.Contains(string(out), `"suppressions"`) {
+		t.Errorf("suppressions without a waived finding:\n%s", out)
+	}
+	// Nor when truncation drops the waived one.
+	if out := render(t, FormatSARIF, Options{MaxResults: 3}, sampleDocument()); strings.Contains(string(out), `"suppressions"`) {
+		t.Errorf("suppressions although the waived result was dropped:\n%s", out)
+	}
+
+	// A waived finding without its waiver is still suppressed, with a
+	// generic justification; go-sarif's nulls never appear.
+	out = render(t, FormatSARIF, Options{}, waivedWithoutWaiver())
+	r = resultFor(t, parseSARIF(t, out).Runs[0].Results, waived.ID)
+	if r.Suppressions == nil || len(*r.Suppressions) != 1 || (*r.Suppressions)[0].Justification == "" || (*r.Suppressions)[0].Properties != nil {
+		t.Errorf("suppression without waiver: %+v", r.Suppressions)
+	}
+	if strings.Contains(string(out), "null") {
+		t.Errorf("SARIF output contains null:\n%s", out)
+	}
+}
+
+func TestSARIFPolicyRuleFromMetadata(t *testing.T) {
+	log := parseSARIF(t, render(t, FormatSARIF, Options{}, sampleDocument()))
+	run := log.Runs[0]
+	var rule *sarifRule
+	for i := range run.Tool.Driver.Rules {
+		if run.Tool.Driver.Rules[i].ID == "ACME-001" {
+			rule = &run.Tool.Driver.Rules[i]
+		}
+	}
+	if rule == nil {
+		t.Fatalf("no rule ACME-001 in %+v", run.Tool.Driver.Rules)
+	}
+	if rule.ShortDescription.Text != "Secret scanning must cover the git history" ||
+		!strings.HasPrefix(rule.FullDescription.Text, "Credentials committed and later removed") {
+		t.Errorf("descriptions %q / %q", rule.ShortDescription.Text, rule.FullDescription.Text)
+	}
+	for _, help := range []string{rule.Help.Text, rule.Help.Markdown} {
+		for _, want := range []string{"Run secgate scan with --history.", "Credentials committed"} {
+			if !strings.Contains(help, want) {
+				t.Errorf("help lacks %q:\n%s", want, help)
+			}
+		}
+	}
+	if !slices.Equal(rule.Properties.Tags, []string{"security", "policy"}) {
+		t.Errorf("tags %v", rule.Properties.Tags)
+	}
+	if s := rule.Properties.SecuritySeverity; s == nil || *s != "8.0" || rule.DefaultConfiguration.Level != "error" {
+		t.Errorf("security-severity %v, level %q", s, rule.DefaultConfiguration.Level)
+	}
+	var res *sarifResult
+	for i := range run.Results {
+		if run.Results[i].RuleID == "ACME-001" {
+			res = &run.Results[i]
+		}
+	}
+	if res == nil {
+		t.Fatal("no result of rule ACME-001")
+	}
+	if want := "the secret scan did not cover the git history (policy acme.coverage). Remediation: Run secgate scan with --history."; res.Message.Text != want || res.Level != "error" {
+		t.Errorf("result %q (%s), want %q", res.Message.Text, res.Level, want)
+	}
+	if res.Locations[0].PhysicalLocation.ArtifactLocation.URI != DefaultPolicyLocation {
+		t.Errorf("location %+v", res.Locations[0])
+	}
+	// The fingerprint does not depend on the metadata.
+	if want := findings.Fingerprint(PolicyRuleID, "deny", "acme.coverage", "the secret scan did not cover the git history", ""); res.PartialFingerprints[FingerprintKey] != want {
+		t.Errorf("fingerprint %v, want %s", res.PartialFingerprints, want)
+	}
+}
+
+func TestSARIFPolicyRuleSeverities(t *testing.T) {
+	tests := []struct {
+		severity, level string // level "" for a warn result
+		wantScore       string // "" for none
+		wantLevel       string
+	}{
+		{"critical", "deny", "9.5", "error"},
+		{"high", "warn", "8.0", "error"},
+		{"HIGH", "deny", "8.0", "error"},
+		{" medium ", "deny", "5.5", "warning"},
+		{"low", "deny", "2.0", "note"},
+		{"", "deny", "", "error"},
+		{"", "warn", "", "warning"},
+		{"unknown", "warn", "", "warning"},
+		{"bogus", "deny", "", "error"},
+	}
+	sch := schematest.SARIF(t, "..")
+	for _, tt := range tests {
+		r := findings.PolicyResult{Msg: "m", Policy: "p", Rule: &findings.RuleMeta{ID: "P-1", Severity: tt.severity}}
+		d := &findings.Decision{Result: findings.ResultPass}
+		if tt.level == "deny" {
+			d.Result, d.Deny = findings.ResultFail, []findings.PolicyResult{r}
+		} else {
+			d.Warn = []findings.PolicyResult{r}
+		}
+		out := render(t, FormatSARIF, Options{}, &findings.Document{SchemaVersion: 1, Decision: d})
+		schematest.Validate(t, sch, out)
+		rules := parseSARIF(t, out).Runs[0].Tool.Driver.Rules
+		if len(rules) != 1 || rules[0].ID != "P-1" {
+			t.Fatalf("%q: rules %+v", tt.severity, rules)
+		}
+		got := ""
+		if s := rules[0].Properties.SecuritySeverity; s != nil {
+			got = *s
+		}
+		if got != tt.wantScore || rules[0].DefaultConfiguration.Level != tt.wantLevel {
+			t.Errorf("severity %q (%s): security-severity %q, level %q; want %q, %q", tt.severity, tt.level, got, rules[0].DefaultConfiguration.Level, tt.wantScore, tt.wantLevel)
+		}
+		// Without title or description the id describes the rule.
+		if rules[0].ShortDescription.Text != "P-1" || rules[0].FullDescription.Text != "P-1" || rules[0].Help.Text == "" {
+			t.Errorf("descriptions of a rule with only an id: %+v", rules[0])
+		}
+	}
+}
+
+func TestSARIFPolicyRuleIDs(t *testing.T) {
+	meta := func(id string) *findings.RuleMeta {
+		return &findings.RuleMeta{ID: id, Title: "title of " + id, Remediation: "fix it"}
+	}
+	doc := sampleDocument()
+	doc.Decision.Deny = append(doc.Decision.Deny,
+		// Two results of one rule, the second with its own copy of the
+		// metadata, and an exact duplicate of the first: one rule, two
+		// results.
+		findings.PolicyResult{Msg: "a", Policy: "p", Rule: meta("P-1")},
+		findings.PolicyResult{Msg: "b", Policy: "p", Rule: meta("P-1")},
+		findings.PolicyResult{Msg: "a", Policy: "p", Rule: meta("P-1")},
+		// Ids that would clash with a finding's rule or with the generic
+		// policy rule, and metadata without id: the generic rule.
+		findings.PolicyResult{Msg: "c", Policy: "p", Rule: meta("aws-access-key-id")},
+		findings.PolicyResult{Msg: "d", Policy: "p", Rule: meta(PolicyRuleID)},
+		findings.PolicyResult{Msg: "e", Policy: "p", Rule: &findings.RuleMeta{Title: "no id", Remediation: "fix it"}},
+	)
+	run := parseSARIF(t, render(t, FormatSARIF, Options{}, doc)).Runs[0]
+	byMsg := map[string]sarifResult{}
+	for _, r := range run.Results {
+		byMsg[r.Message.Text] = r
+	}
+	for msg, want := range map[string]string{
+		"a (policy p). Remediation: fix it": "P-1",
+		"b (policy p). Remediation: fix it": "P-1",
+		"c (policy p). Remediation: fix it": PolicyRuleID,
+		"d (policy p). Remediation: fix it": PolicyRuleID,
+		"e (policy p). Remediation: fix it": PolicyRuleID,
+	} {
+		r, ok := byMsg[msg]
+		if !ok {
+			t.Errorf("no result %q", msg)
+			continue
+		}
+		if r.RuleID != want || run.Tool.Driver.Rules[*r.RuleIndex].ID != want {
+			t.Errorf("%q: rule %q (index %d), want %q", msg, r.RuleID, *r.RuleIndex, want)
+		}
+	}
+	n := 0
+	for _, r := range run.Results {
+		if strings.HasPrefix(r.Message.Text, "a (policy p)") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d results for the duplicated policy result, want 1", n)
+	}
+	var ids []string
+	for _, r := range run.Tool.Driver.Rules {
+		ids = append(ids, r.ID)
+	}
+	if !slices.IsSorted(ids) || len(slices.Compact(slices.Clone(ids))) != len(ids) || !slices.Contains(ids, "P-1") {
+		t.Errorf("rules %v", ids)
+	}
+	// Results about a finding keep the finding's rule; their messages get
+	// the remediation.
+	doc = sampleDocument()
+	doc.Decision.Deny[0].Rule = meta("VULN-1")
+	run = parseSARIF(t, render(t, FormatSARIF, Options{}, doc)).Runs[0]
+	r := resultFor(t, run.Results, doc.Decision.Deny[0].ID)
+	if r.RuleID != "GO-2021-0113" || !strings.HasSuffix(r.Message.Text, "upgrade to 0.3.7. Remediation: fix it") {
+		t.Errorf("finding result %s: %q", r.RuleID, r.Message.Text)
+	}
+	for _, rule := range run.Tool.Driver.Rules {
+		if rule.ID == "VULN-1" {
+			t.Error("a rule was made for metadata of a result about a finding")
 		}
 	}
 }

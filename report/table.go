@@ -17,10 +17,12 @@ import (
 //	DECISION  SEVERITY  PACKAGE                   ID            FIXED IN  LOCATION
 //	deny      high      golang.org/x/text@v0.3.5  GO-2021-0113  0.3.7     go.mod:12
 //
-// one row per finding, sorted by decision (deny, warn, allow, undecided),
-// severity (critical to unknown), package, ID and location. PACKAGE is
-// name@version, or the location's path for findings without a package.
-// The policy results about the whole document follow, then a one-line total.
+// one row per finding, sorted by decision (deny, warn, waived, allow,
+// undecided), severity (critical to unknown), package, ID and location.
+// PACKAGE is name@version, or the location's path for findings without a
+// package. The waived findings follow with their waivers' reasons, expiry
+// dates and owners, then the policy results about the whole document, then
+// a one-line total.
 // Without Options.Width and Options.Color the output is plain text whose
 // bytes depend only on the document.
 type tableOutputter struct {
@@ -64,6 +66,13 @@ func (o *tableOutputter) Output(w io.Writer, doc *findings.Document) error {
 		o.writeRows(&buf, rows)
 		buf.WriteString("\n")
 	}
+	if lines := waivedLines(fs); len(lines) > 0 {
+		buf.WriteString("Waived findings:\n")
+		for _, l := range lines {
+			buf.WriteString("  " + l + "\n")
+		}
+		buf.WriteString("\n")
+	}
 	if rs := documentLevelResults(doc); len(rs) > 0 {
 		buf.WriteString("Policy results about the whole scan:\n")
 		for _, r := range rs {
@@ -90,6 +99,18 @@ func tableSort(fs []findings.Finding) []findings.Finding {
 			compareFindings(a, b),
 		)
 	})
+	return out
+}
+
+// waivedLines describes the waived findings, in table order:
+// "GHSA-jf85-cpcp-j695  lodash@4.17.11: REASON (until 2026-06-30, owner OWNER)".
+func waivedLines(fs []findings.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		if f.Decision == findings.DecisionWaived {
+			out = append(out, fmt.Sprintf("%s  %s: %s", oneLine(f.RuleID), oneLine(tablePackage(f)), oneLine(waiverText(f.Waiver))))
+		}
+	}
 	return out
 }
 
@@ -205,6 +226,8 @@ func policyResultText(r findings.PolicyResult) string {
 
 // summary is the one-line total, e.g.
 // "5 findings: 2 deny, 1 warn, 2 allow (1 critical, 2 high, 2 unknown). Result: FAIL."
+// Waived findings are counted after warn ("1 warn, 2 waived, 2 allow") when
+// there are any, undecided ones at the end.
 func (o *tableOutputter) summary(doc *findings.Document, fs []findings.Finding) string {
 	var s strings.Builder
 	if len(fs) == 0 {
@@ -220,9 +243,13 @@ func (o *tableOutputter) summary(doc *findings.Document, fs []findings.Finding) 
 		if len(fs) == 1 {
 			noun = "finding"
 		}
-		fmt.Fprintf(&s, "%d %s: %d deny, %d warn, %d allow", len(fs), noun,
-			decisions[findings.DecisionDeny], decisions[findings.DecisionWarn], decisions[findings.DecisionAllow])
-		if n := len(fs) - decisions[findings.DecisionDeny] - decisions[findings.DecisionWarn] - decisions[findings.DecisionAllow]; n > 0 {
+		fmt.Fprintf(&s, "%d %s: %d deny, %d warn", len(fs), noun, decisions[findings.DecisionDeny], decisions[findings.DecisionWarn])
+		if n := decisions[findings.DecisionWaived]; n > 0 {
+			fmt.Fprintf(&s, ", %d waived", n)
+		}
+		fmt.Fprintf(&s, ", %d allow", decisions[findings.DecisionAllow])
+		decided := decisions[findings.DecisionDeny] + decisions[findings.DecisionWarn] + decisions[findings.DecisionWaived] + decisions[findings.DecisionAllow]
+		if n := len(fs) - decided; n > 0 {
 			fmt.Fprintf(&s, ", %d undecided", n)
 		}
 		var sev []string
@@ -254,6 +281,7 @@ const (
 	ansiYellow  = "\x1b[33m"
 	ansiBlue    = "\x1b[34m"
 	ansiMagenta = "\x1b[35m"
+	ansiCyan    = "\x1b[36m"
 )
 
 func (o *tableOutputter) paint(s, color string) string {
@@ -269,6 +297,8 @@ func decisionColor(d string) string {
 		return ansiBoldRed
 	case findings.DecisionWarn:
 		return ansiYellow
+	case findings.DecisionWaived:
+		return ansiCyan
 	case findings.DecisionAllow:
 		return ansiGreen
 	}

@@ -28,6 +28,8 @@ func TestTableSortOrder(t *testing.T) {
 		f("deny", findings.SeverityHigh, "a", "ID-9"),
 		f("deny", findings.SeverityCritical, "z", "ID-1"),
 		f("warn", findings.SeverityMedium, "a", "ID-1"),
+		f("waived", findings.SeverityLow, "a", "ID-1"),
+		f("waived", findings.SeverityCritical, "a", "ID-1"),
 	}}
 	want := []string{
 		"deny critical z@1.0.0 ID-1",
@@ -37,6 +39,8 @@ func TestTableSortOrder(t *testing.T) {
 		"deny unknown a@1.0.0 ID-1",
 		"warn medium a@1.0.0 ID-1",
 		"warn low a@1.0.0 ID-1",
+		"waived critical a@1.0.0 ID-1",
+		"waived low a@1.0.0 ID-1",
 		"allow critical a@1.0.0 ID-1",
 		"- critical a@1.0.0 ID-1",
 	}
@@ -51,7 +55,11 @@ func TestTableSortOrder(t *testing.T) {
 				t.Errorf("seed %d row %d = %q, want %q\n%s", seed, i, got, w, out)
 			}
 		}
-		if got := lines[len(want)+2]; got != "9 findings: 5 deny, 2 warn, 1 allow, 1 undecided (3 critical, 3 high, 1 medium, 1 low, 1 unknown)." {
+		// The waived rows (without waivers) are listed after the table.
+		if got := strings.Join(lines[len(want)+2:len(want)+5], "\n"); got != "Waived findings:\n  ID-1  a@1.0.0: waived (no waiver recorded)\n  ID-1  a@1.0.0: waived (no waiver recorded)" {
+			t.Errorf("waived section %q", got)
+		}
+		if got := lines[len(want)+6]; got != "11 findings: 5 deny, 2 warn, 2 waived, 1 allow, 1 undecided (4 critical, 3 high, 1 medium, 2 low, 1 unknown)." {
 			t.Errorf("summary = %q", got)
 		}
 	}
@@ -93,6 +101,21 @@ func TestTableCases(t *testing.T) {
 				"\n1 finding: 0 deny, 1 warn, 0 allow (1 high). Result: PASS.\n",
 		},
 	}
+	waived := secret
+	waived.Decision = findings.DecisionWaived
+	waived.Waiver = &findings.Waiver{RuleID: "generic-api-key", Path: ".env", Reason: "test fixture,\nnot a real key", Expires: "2026-01-31"}
+	tests = append(tests, struct {
+		name string
+		doc  *findings.Document
+		want string
+	}{
+		name: "waived finding",
+		doc:  &findings.Document{Findings: []findings.Finding{waived}, Decision: &findings.Decision{Result: findings.ResultPass}},
+		want: "DECISION  SEVERITY  PACKAGE  ID               FIXED IN  LOCATION\n" +
+			"waived    high      .env     generic-api-key  -         .env\n" +
+			"\nWaived findings:\n  generic-api-key  .env: test fixture, not a real key (until 2026-01-31)\n" +
+			"\n1 finding: 0 deny, 0 warn, 1 waived, 0 allow (1 high). Result: PASS.\n",
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := string(render(t, FormatTable, Options{}, tt.doc)); got != tt.want {
@@ -134,7 +157,7 @@ func TestTableColor(t *testing.T) {
 	// Colors do not change the alignment: without the escapes the text is
 	// the plain table.
 	stripped := colored
-	for _, c := range []string{ansiReset, ansiBold, ansiBoldRed, ansiRed, ansiGreen, ansiYellow, ansiBlue, ansiMagenta} {
+	for _, c := range []string{ansiReset, ansiBold, ansiBoldRed, ansiRed, ansiGreen, ansiYellow, ansiBlue, ansiMagenta, ansiCyan} {
 		stripped = strings.ReplaceAll(stripped, c, "")
 	}
 	if stripped != plain {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/internal/schematest"
 )
 
 func writeTree(t *testing.T, files map[string]string) string {
@@ -86,6 +88,26 @@ func TestWaivers(t *testing.T) {
 	if !strings.Contains(r.stderr, "1 waived") || !strings.Contains(r.stderr, "only used for English tags") {
 		t.Errorf("summary does not show the waiver:\n%s", r.stderr)
 	}
+	r = secgate(t, "scan", "--offline-db", offlineDB, "-f", "sarif", "--waivers", filepath.Join(waivers(next), "w.yaml"), target)
+	var sarif struct {
+		Runs []struct {
+			Results []struct {
+				RuleID       string `json:"ruleId"`
+				Suppressions []struct {
+					Kind, Status, Justification string
+				} `json:"suppressions"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &sarif); err != nil || r.code != exitPass {
+		t.Fatalf("sarif: exit %d, %v", r.code, err)
+	}
+	res := sarif.Runs[0].Results
+	if len(res) != 1 || res[0].RuleID != "GO-2021-0113" || len(res[0].Suppressions) != 1 ||
+		res[0].Suppressions[0].Kind != "external" || res[0].Suppressions[0].Justification != "only used for English tags" {
+		t.Errorf("SARIF results %+v, want GO-2021-0113 suppressed with the waiver's reason", res)
+	}
+	schematest.Validate(t, schematest.SARIF(t, repoRoot), []byte(r.stdout))
 
 	yesterday := time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
 	r = secgate(t, "scan", "--offline-db", offlineDB, "-f", "json", "--waivers", filepath.Join(waivers(yesterday), "w.yaml"), target)
