@@ -35,6 +35,12 @@ const (
 	ScannerContainer = "container"
 )
 
+// Baseline values.
+const (
+	BaselineNew      = "new"
+	BaselineExisting = "existing"
+)
+
 // Decision values carried by a single finding once the policy has run.
 const (
 	DecisionDeny  = "deny"
@@ -102,6 +108,9 @@ type Finding struct {
 	// Image says where in a container image the finding is, for findings
 	// of the container scanner.
 	Image *Image `json:"image,omitempty"`
+	// Baseline is "new" or "existing" when the scan is compared with a
+	// baseline report (--baseline): existing findings were in it.
+	Baseline string `json:"baseline,omitempty"`
 	// Decision is set by the policy: deny, warn, allow or waived.
 	Decision string `json:"decision,omitempty"`
 	// Waiver is the waiver that accepts the finding, when Decision is

@@ -78,7 +78,7 @@ func TestDocumentMatchesSchema(t *testing.T) {
 				References: []string{}, Summary: "s", Details: "d", Published: "2021-10-06T17:51:21Z", Modified: "2024-05-20T16:03:47Z"},
 			Decision: findings.DecisionDeny,
 		}},
-		Decision: &findings.Decision{Result: findings.ResultFail, Deny: []findings.PolicyResult{{Msg: "m", ID: "i", Policy: "secgate.vulnerabilities"}}, Warn: []findings.PolicyResult{}},
+		Decision: &findings.Decision{Result: findings.ResultFail, Deny: []findings.PolicyResult{{Msg: "m", ID: "i", Policy: "secgate.vulnerabilities"}}, Warn: []findings.PolicyResult{}, Waived: []findings.PolicyResult{}},
 	}
 	data, err := json.Marshal(doc)
 	if err != nil {

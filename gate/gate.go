@@ -10,6 +10,7 @@ package gate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -40,6 +41,9 @@ type Options struct {
 	// NoIgnore also scans files excluded by .gitignore (dependency scan;
 	// the secret scanner always reads them).
 	NoIgnore bool
+	// Exclude names directories under Path, relative to it, that neither
+	// the dependency nor the secret scanner reads (see scanners.Exclude).
+	Exclude []string
 	// Scanners selects the scanners by name; all when empty.
 	Scanners []string
 	// Secrets configures the secret scanner (its Path is Options.Path).
@@ -56,6 +60,9 @@ type Options struct {
 	ImageLimits container.Limits
 	// Registry configures registry access (credentials, transport).
 	Registry container.OpenOptions
+	// Baseline is a JSON report of an earlier run (e.g. of the target
+	// branch): findings it holds are marked "existing", the others "new".
+	Baseline string
 	// Policy says which policies decide (defaults, custom, data, waivers,
 	// bundle, --fail-on).
 	Policy PolicyOptions
@@ -83,10 +90,17 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	} else if fi, err := os.Stat(root); err == nil && !fi.IsDir() {
 		root = filepath.Dir(root)
 	}
-	// Load the policy first: a broken policy fails fast, before a long scan.
+	// Load the policy and the baseline first: a broken policy fails fast,
+	// before a long scan.
 	engine, err := NewEngine(ctx, opts.Policy, root)
 	if err != nil {
 		return nil, err
+	}
+	var baseline map[string]bool
+	if opts.Baseline != "" {
+		if baseline, err = LoadBaseline(opts.Baseline); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+		}
 	}
 
 	var matcher osv.Matcher
@@ -111,14 +125,18 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 			return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 		}
 	}
+	exclude, err := scanners.ParseExclude(opts.Exclude)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+	}
 	var all []scanners.Scanner
 	if !opts.SkipPath {
 		if want(findings.ScannerDeps) {
-			all = append(all, deps.New(deps.Options{Path: opts.Path, Matcher: matcher, NoIgnore: opts.NoIgnore, Progress: opts.Progress}))
+			all = append(all, deps.New(deps.Options{Path: opts.Path, Matcher: matcher, NoIgnore: opts.NoIgnore, Exclude: exclude, Progress: opts.Progress}))
 		}
 		if want(findings.ScannerSecrets) {
 			sopts := opts.Secrets
-			sopts.Path, sopts.Progress, sopts.Rules = opts.Path, opts.Progress, rules
+			sopts.Path, sopts.Progress, sopts.Rules, sopts.Exclude = opts.Path, opts.Progress, rules, exclude
 			all = append(all, secrets.New(sopts))
 		}
 	}
@@ -155,6 +173,9 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 		doc.Findings = append(doc.Findings, res.Findings...)
 	}
 	findings.Sort(doc.Findings)
+	if baseline != nil {
+		MarkBaseline(doc, baseline)
+	}
 
 	opts.Progress.Report(fmt.Sprintf("deciding on %d findings", len(doc.Findings)))
 	decision, err := engine.Decide(ctx, doc)
@@ -163,4 +184,38 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	}
 	doc.Decision = decision
 	return doc, nil
+}
+
+// LoadBaseline reads the finding IDs of a JSON report written by secgate
+// scan --format json.
+func LoadBaseline(path string) (map[string]bool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read baseline: %w", err)
+	}
+	var doc findings.Document
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("read baseline %s: %w", path, err)
+	}
+	if doc.SchemaVersion != findings.SchemaVersion {
+		return nil, fmt.Errorf("read baseline %s: schema_version %d, want %d (a secgate JSON report)", path, doc.SchemaVersion, findings.SchemaVersion)
+	}
+	ids := make(map[string]bool, len(doc.Findings))
+	for _, f := range doc.Findings {
+		ids[f.ID] = true
+	}
+	return ids, nil
+}
+
+// MarkBaseline marks each finding existing (its ID is in the baseline) or
+// new. Finding IDs are fingerprints that do not change when lines move, so
+// a finding keeps its ID from the baseline's run to this one.
+func MarkBaseline(doc *findings.Document, baseline map[string]bool) {
+	for i := range doc.Findings {
+		f := &doc.Findings[i]
+		f.Baseline = findings.BaselineNew
+		if baseline[f.ID] {
+			f.Baseline = findings.BaselineExisting
+		}
+	}
 }

@@ -177,6 +177,7 @@ func (b *inputBuilder) finding(f *findings.Finding) *ast.Term {
 		}
 		b.add("image", b.object(o))
 	}
+	b.addString("baseline", f.Baseline)
 	if c := f.Commit; c != nil {
 		o := len(b.items)
 		b.add("sha", b.str(c.SHA))

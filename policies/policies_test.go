@@ -374,6 +374,7 @@ func TestInputValue(t *testing.T) {
 	full.Decision = findings.DecisionDeny
 	full.Waiver = &findings.Waiver{ID: "a", RuleID: "GO-2021-0113", Path: "go.mod", Package: "golang.org/x/text", Reason: "r", Expires: "2099-01-01", Owner: "team"}
 	full.Location.Column = 9
+	full.Baseline = findings.BaselineNew
 	full.Secret = &findings.Secret{Redacted: "AKIA…", Length: 20, Confidence: "high", Entropy: 3.9}
 	full.Image = &findings.Image{Ref: "docker-archive:app.tar", Path: "/var/lib/dpkg/status", Layer: &findings.Layer{Index: 1, DiffID: "sha256:abc", Command: "RUN apt-get install -y openssl"}}
 	full.Commit = &findings.Commit{SHA: "0123456789abcdef0123456789abcdef01234567", AuthorEmail: "dev@example.com", Date: "2026-01-02T03:04:05Z"}

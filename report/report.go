@@ -1,10 +1,14 @@
 // Package report writes a decided findings document (package findings) in
 // one of several output formats: a terminal table for humans, the JSON
-// findings document for machines, and SARIF 2.1.0 for GitHub code scanning
-// and other SARIF consumers.
+// findings document for machines, SARIF 2.1.0 for GitHub code scanning and
+// other SARIF consumers, JUnit XML for CI test reports, GitLab security
+// reports (dependency scanning, secret detection) and a Markdown summary
+// for pull-request comments and GitHub step summaries. GitHubAnnotations
+// turns the denied and warned findings into GitHub workflow commands.
 //
-// Each format is an Outputter in its own file (table.go, json.go, sarif.go);
-// New is the factory the CLI calls with the name the user gave.
+// Each format is an Outputter in its own file (table.go, json.go, sarif.go,
+// junit.go, gitlab.go, markdown.go); New is the factory the CLI calls with
+// the name the user gave.
 //
 // Every format is deterministic: the same document gives byte-identical
 // output, whatever the order of its findings, scans and policy results.
@@ -22,6 +26,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mattn/go-isatty"
 
@@ -36,13 +41,17 @@ type Outputter interface {
 
 // The output format names accepted by New.
 const (
-	FormatTable = "table"
-	FormatJSON  = "json"
-	FormatSARIF = "sarif"
+	FormatTable         = "table"
+	FormatJSON          = "json"
+	FormatSARIF         = "sarif"
+	FormatJUnit         = "junit"
+	FormatGitLab        = "gitlab"         // GitLab dependency scanning report
+	FormatGitLabSecrets = "gitlab-secrets" // GitLab secret detection report
+	FormatMarkdown      = "markdown"
 )
 
 // Formats lists the valid format names, in the order to show them in help.
-var Formats = []string{FormatTable, FormatJSON, FormatSARIF}
+var Formats = []string{FormatTable, FormatJSON, FormatSARIF, FormatJUnit, FormatGitLab, FormatGitLabSecrets, FormatMarkdown}
 
 // Options tunes the outputs. The zero value gives the plain, deterministic
 // output suited to CI logs and files.
@@ -65,7 +74,8 @@ type Options struct {
 	MaxResults int
 
 	// PathPrefix, when set, is joined in front of the finding paths in
-	// SARIF locations. Finding paths are relative to the scanned root;
+	// SARIF locations, GitLab report locations, JUnit file attributes and
+	// GitHub annotations. Finding paths are relative to the scanned root;
 	// GitHub resolves SARIF paths against the repository root, so when the
 	// scan target is a subdirectory (secgate scan services/api) the CLI
 	// passes that subdirectory, slash-separated and relative to the
@@ -77,6 +87,20 @@ type Options struct {
 	// slash-separated path relative to the repository root, typically the
 	// secgate configuration file. Empty means DefaultPolicyLocation.
 	PolicyLocation string
+
+	// StartTime and EndTime are when the scan started and finished, for the
+	// formats that record them: GitLab security reports require
+	// scan.start_time and scan.end_time. A zero StartTime is written as
+	// 1970-01-01T00:00:00 and a zero EndTime as the start time, so that
+	// output without them (tests, golden files) is deterministic.
+	StartTime, EndTime time.Time
+
+	// MaxBytes caps the size of the markdown output: rows that do not fit
+	// are replaced by a final "… and N more findings" line. 0 means
+	// DefaultMarkdownMaxBytes (1 MiB, GitHub's limit for a step summary);
+	// a negative value means no cap. Values under MinMarkdownMaxBytes are
+	// raised to it.
+	MaxBytes int
 }
 
 func (o Options) warn(format string, args ...any) {
@@ -94,6 +118,14 @@ func New(format string, opts Options) (Outputter, error) {
 		return &jsonOutputter{opts: opts}, nil
 	case FormatSARIF:
 		return &sarifOutputter{opts: opts}, nil
+	case FormatJUnit:
+		return &junitOutputter{opts: opts}, nil
+	case FormatGitLab:
+		return &gitlabOutputter{opts: opts, kind: gitlabDependencyScanning}, nil
+	case FormatGitLabSecrets:
+		return &gitlabOutputter{opts: opts, kind: gitlabSecretDetection}, nil
+	case FormatMarkdown:
+		return &markdownOutputter{opts: opts}, nil
 	}
 	return nil, fmt.Errorf("unknown output format %q (valid formats: %s)", format, strings.Join(Formats, ", "))
 }

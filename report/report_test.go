@@ -19,9 +19,15 @@ func TestNew(t *testing.T) {
 		{"sarif", false},
 		{"SARIF", false},
 		{" json ", false},
+		{"junit", false},
+		{"gitlab", false},
+		{"gitlab-secrets", false},
+		{"markdown", false},
+		{"Markdown", false},
 		{"", true},
 		{"xml", true},
-		{"junit", true},
+		{"md", true},
+		{"gitlab-sast", true},
 	}
 	for _, tt := range tests {
 		o, err := New(tt.format, Options{})
@@ -61,9 +67,13 @@ func TestNilDocument(t *testing.T) {
 }
 
 var goldenFiles = map[string]string{
-	FormatTable: "sample.txt",
-	FormatJSON:  "sample.json",
-	FormatSARIF: "sample.sarif",
+	FormatTable:         "sample.txt",
+	FormatJSON:          "sample.json",
+	FormatSARIF:         "sample.sarif",
+	FormatJUnit:         "sample.junit.xml",
+	FormatGitLab:        "sample.gitlab.json",
+	FormatGitLabSecrets: "sample.gitlab-secrets.json",
+	FormatMarkdown:      "sample.md",
 }
 
 func TestGolden(t *testing.T) {

@@ -64,8 +64,9 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "secgate",
 		Short: "A security gate for CI: scan, decide with OPA policies, report",
 		Long: `secgate scans a project's dependencies for known vulnerabilities (OSV),
-lets OPA/Rego policies decide whether the findings pass, fail or warn, and
-writes a report (table, JSON or SARIF) with an exit code for CI.
+its files and git history for secrets, and container images; OPA/Rego
+policies decide whether the findings pass, warn or fail; it writes reports
+(table, JSON, SARIF, JUnit, GitLab, Markdown) and exits with a code for CI.
 
 ` + exitCodeHelp,
 		SilenceUsage:  true,
@@ -76,7 +77,7 @@ writes a report (table, JSON or SARIF) with an exit code for CI.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(newScanCmd(stdout, stderr), newPolicyCmd(stdout, stderr), newVersionCmd(stdout))
+	root.AddCommand(newScanCmd(stdout, stderr), newPolicyCmd(stdout, stderr), newDBCmd(stdout), newVersionCmd(stdout))
 	return root
 }
 

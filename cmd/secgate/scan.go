@@ -23,12 +23,15 @@ import (
 )
 
 type scanFlags struct {
-	format        string
-	output        string
+	formats       []string
+	outputs       []string
+	baseline      string
+	config        string
 	quiet         bool
 	offlineDB     string
 	osvAPI        string
 	noIgnore      bool
+	exclude       []string
 	scanners      []string
 	history       bool
 	since         string
@@ -82,7 +85,7 @@ func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
 	var f scanFlags
 	cmd := &cobra.Command{
 		Use:   "scan [PATH]",
-		Short: "Scan PATH (default .) for vulnerable dependencies and secrets, and decide",
+		Short: "Scan PATH (default .) and images for vulnerable packages, secrets and misconfigurations, and decide",
 		Long: `Scan finds every lockfile and manifest under PATH that osv-scanner reads
 (go.mod, package-lock.json, requirements.txt, pom.xml, Cargo.lock,
 Gemfile.lock, ... and SBOMs), matches their packages against OSV advisories,
@@ -108,31 +111,45 @@ missing ecosystem file is an error, never a pass.
   secgate scan --history --since origin/main`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := "."
+			root := "."
 			if len(args) == 1 {
-				path = args[0]
-			} else if len(f.images) > 0 {
+				root = args[0]
+			}
+			if err := applyConfig(cmd.Flags(), f.config, root); err != nil {
+				return err
+			}
+			path := root
+			if len(args) == 0 && len(f.images) > 0 {
 				path = "" // --image alone scans only the images
 			}
-			return runScan(cmd, path, f, stdout, stderr)
+			doc, sarifFile, err := runScan(cmd, path, f, stdout, stderr)
+			if actions := actionsFromEnv(); actions.enabled {
+				if aerr := actions.publish(stdout, doc, sarifPrefix(path, f.images), sarifFile, err); aerr != nil {
+					fmt.Fprintf(stderr, "secgate: warning: GitHub Actions outputs: %v\n", aerr)
+				}
+			}
+			return err
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.format, "format", "f", "table", "report format: "+strings.Join(report.Formats, ", "))
-	fl.StringVarP(&f.output, "output", "o", "", "write the report to `FILE` instead of stdout")
+	fl.StringArrayVarP(&f.formats, "format", "f", nil, "report `FORMAT` (repeatable, paired in order with --output): "+strings.Join(report.Formats, ", ")+" (default table)")
+	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "write the report of the matching --format to `FILE` instead of stdout (repeatable)")
+	fl.StringVar(&f.baseline, "baseline", "", "JSON report of an earlier run (`FILE`, e.g. the target branch's): findings it holds are \"existing\" and the default policy denies only new ones")
+	fl.StringVar(&f.config, "config", "", "configuration `FILE` with the same keys as the flags (default PATH/"+configFileName+" when present); flags win")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no summary or progress on stderr")
 	fl.StringVar(&f.offlineDB, "offline-db", os.Getenv("SECGATE_OFFLINE_DB"), "match offline against the OSV export in `DIR` (DIR/<Ecosystem>/all.zip); env SECGATE_OFFLINE_DB")
 	fl.StringVar(&f.osvAPI, "osv-api", envOr("SECGATE_OSV_API", ""), "base `URL` of the OSV API (default https://api.osv.dev); env SECGATE_OSV_API")
 	fl.BoolVar(&f.noIgnore, "no-ignore", false, "also scan files that .gitignore excludes")
+	fl.StringArrayVar(&f.exclude, "exclude", nil, "leave out `DIR`, relative to PATH, and everything under it (repeatable; dependencies and secrets, tree and history)")
 	f.policy.register(fl)
-	fl.StringSliceVar(&f.scanners, "scanners", nil, "scanners to run: deps, secrets (default both; --history and --staged run secrets only)")
+	fl.StringSliceVar(&f.scanners, "scanners", nil, "scanners to run: deps, secrets, container (default all that apply; --history and --staged run secrets only)")
 	fl.BoolVar(&f.history, "history", false, "scan git history for secrets: the lines added by every commit reachable from HEAD")
 	fl.StringVar(&f.since, "since", "", "with --history, scan only the commits after `REF`")
 	fl.BoolVar(&f.staged, "staged", false, "scan the lines added in the git index for secrets (for pre-commit)")
 	fl.StringVar(&f.secretsConfig, "secrets-config", "", "gitleaks-compatible rules `FILE` (default PATH/.gitleaks.toml if present, else gitleaks' rules)")
 	fl.StringVar(&f.maxFileSize, "max-file-size", "10MB", "skip files larger than `SIZE` in the secret scan (e.g. 512KB, 10MB, 1GB)")
 	fl.StringArrayVar(&f.images, "image", nil, "scan a container image (repeatable): registry `REF`, docker-archive:FILE (or FILE.tar), oci:DIR, dir:ROOTFS")
-	fl.StringVar(&f.dockerfile, "dockerfile", "", "the Dockerfile the images were built from: findings point at its lines")
+	fl.StringVar(&f.dockerfile, "dockerfile", "", "the Dockerfile `FILE` the images were built from: findings point at its lines")
 	fl.StringVar(&f.maxLayerSize, "max-layer-size", "16GB", "refuse image layers larger than `SIZE` uncompressed (decompression bombs)")
 	return cmd
 }
@@ -144,29 +161,32 @@ func envOr(key, def string) string {
 	return def
 }
 
-func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Writer) error {
+// runScan scans and writes the reports. It returns the decided document
+// (nil on error), the SARIF file written, if any, and errDenied when the
+// policy denied.
+func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Writer) (*findings.Document, string, error) {
 	popts, err := f.policy.options()
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	popts.Warn = func(msg string) { fmt.Fprintf(stderr, "secgate: warning: %s\n", msg) }
 	if path != "" {
 		if _, err := os.Stat(path); err != nil {
-			return fmt.Errorf("scan %s: %w", path, errors.Unwrap(err))
+			return nil, "", fmt.Errorf("scan %s: %w", path, errors.Unwrap(err))
 		}
 	}
 	maxSize, err := parseSize(f.maxFileSize)
 	if err != nil {
-		return fmt.Errorf("invalid --max-file-size %q: %w", f.maxFileSize, err)
+		return nil, "", fmt.Errorf("invalid --max-file-size %q: %w", f.maxFileSize, err)
 	}
 	maxLayer, err := parseSize(f.maxLayerSize)
 	if err != nil {
-		return fmt.Errorf("invalid --max-layer-size %q: %w", f.maxLayerSize, err)
+		return nil, "", fmt.Errorf("invalid --max-layer-size %q: %w", f.maxLayerSize, err)
 	}
 	sopts := secrets.Options{Config: f.secretsConfig, MaxFileSize: maxSize, Since: f.since}
 	switch {
 	case f.history && f.staged:
-		return errors.New("--history and --staged exclude each other")
+		return nil, "", errors.New("--history and --staged exclude each other")
 	case f.staged:
 		sopts.Mode = secrets.Staged
 	case f.history || f.since != "":
@@ -175,54 +195,122 @@ func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Wri
 	if sopts.Mode != secrets.Tree && len(f.scanners) == 0 {
 		f.scanners = []string{findings.ScannerSecrets}
 	}
-	ropts := report.Options{
-		PathPrefix: sarifPrefix(path, f.images),
-		Warn:       func(msg string) { fmt.Fprintf(stderr, "secgate: warning: %s\n", msg) },
-	}
-	if f.output == "" && report.IsTerminal(stdout) {
-		ropts.Color = os.Getenv("NO_COLOR") == ""
-		ropts.Width = terminalWidth(stdout)
-	}
-	out, err := report.New(f.format, ropts)
+	outs, err := pairOutputs(f.formats, f.outputs)
 	if err != nil {
-		return err
+		return nil, "", err
+	}
+	prefix := sarifPrefix(path, f.images)
+	newOutputter := func(o output, start, end time.Time) (report.Outputter, error) {
+		ropts := report.Options{
+			PathPrefix: prefix,
+			Warn:       func(msg string) { fmt.Fprintf(stderr, "secgate: warning: %s\n", msg) },
+			StartTime:  start,
+			EndTime:    end,
+		}
+		if o.file == "" && report.IsTerminal(stdout) {
+			ropts.Color = os.Getenv("NO_COLOR") == ""
+			ropts.Width = terminalWidth(stdout)
+		}
+		return report.New(o.format, ropts)
+	}
+	for _, o := range outs { // unknown formats fail before the scan
+		if _, err := newOutputter(o, time.Time{}, time.Time{}); err != nil {
+			return nil, "", err
+		}
 	}
 
+	start := time.Now()
 	progress := newProgress(stderr, f.quiet)
 	doc, err := gate.Run(cmd.Context(), gate.Options{
 		Path:        path,
 		OfflineDB:   f.offlineDB,
 		OSVAPI:      f.osvAPI,
 		NoIgnore:    f.noIgnore,
+		Exclude:     f.exclude,
 		Scanners:    f.scanners,
 		Secrets:     sopts,
 		SkipPath:    path == "",
 		Images:      f.images,
 		Dockerfile:  f.dockerfile,
 		ImageLimits: container.Limits{MaxLayerSize: maxLayer},
+		Baseline:    f.baseline,
 		Policy:      popts,
 		Version:     buildVersion(),
 		Progress:    progress.report,
 	})
 	progress.done()
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 
-	var buf bytes.Buffer
-	if err := out.Output(&buf, doc); err != nil {
-		return fmt.Errorf("write %s report: %w", f.format, err)
-	}
-	if err := writeReport(buf.Bytes(), f.output, stdout); err != nil {
-		return err
+	start, end := scanTimes(start, time.Now())
+	sarifFile := ""
+	for _, o := range outs {
+		out, err := newOutputter(o, start, end)
+		if err != nil {
+			return nil, "", err
+		}
+		var buf bytes.Buffer
+		if err := out.Output(&buf, doc); err != nil {
+			return nil, "", fmt.Errorf("write %s report: %w", o.format, err)
+		}
+		if err := writeReport(buf.Bytes(), o.file, stdout); err != nil {
+			return nil, "", err
+		}
+		if strings.EqualFold(o.format, report.FormatSARIF) && o.file != "" {
+			sarifFile = o.file
+		}
 	}
 	if !f.quiet {
 		writeSummary(stderr, doc)
 	}
 	if doc.Decision.Result == findings.ResultFail {
-		return errDenied
+		return doc, sarifFile, errDenied
 	}
-	return nil
+	return doc, sarifFile, nil
+}
+
+// scanTimes returns the scan's start and end times, which only the GitLab
+// reports carry (the schema requires them). SOURCE_DATE_EPOCH (seconds since
+// 1970, the reproducible-builds convention) replaces both, so that those
+// reports too are byte-identical across runs.
+func scanTimes(start, end time.Time) (time.Time, time.Time) {
+	if v := os.Getenv("SOURCE_DATE_EPOCH"); v != "" {
+		if sec, err := strconv.ParseInt(v, 10, 64); err == nil {
+			t := time.Unix(sec, 0).UTC()
+			return t, t
+		}
+	}
+	return start, end
+}
+
+// output is one report: a format and the file it goes to ("" for stdout).
+type output struct{ format, file string }
+
+// pairOutputs pairs the --format and --output flags in order: the first
+// format goes to the first output file, and so on; formats without a file
+// go to stdout, which only one may do.
+func pairOutputs(formats, files []string) ([]output, error) {
+	if len(formats) == 0 {
+		formats = []string{report.FormatTable}
+	}
+	if len(files) > len(formats) {
+		return nil, fmt.Errorf("%d --output files for %d --format values: give them in pairs (-f sarif -o secgate.sarif -f json -o secgate.json)", len(files), len(formats))
+	}
+	out := make([]output, len(formats))
+	toStdout := 0
+	for i, f := range formats {
+		out[i].format = f
+		if i < len(files) {
+			out[i].file = files[i]
+		} else {
+			toStdout++
+		}
+	}
+	if toStdout > 1 {
+		return nil, errors.New("only one --format can go to stdout: give the others an --output file")
+	}
+	return out, nil
 }
 
 // sarifPrefix is the scanned directory relative to the working directory,

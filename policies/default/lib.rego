@@ -51,3 +51,7 @@ findings_by_kind := {kind: fs |
 location(loc) := concat(":", [loc.path, format_int(loc.line, 10)]) if {
 	loc.line > 0
 } else := loc.path
+
+# in_baseline ends the message of a finding that would be denied but was
+# already in the baseline report (--baseline), so it only warns.
+in_baseline := " (already in the baseline: only new findings fail the gate)"

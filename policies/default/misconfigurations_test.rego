@@ -39,3 +39,9 @@ test_message if {
 	w := misconfigurations.warn with input as {"findings": [misconf("m", "medium")]}
 	w == {{"id": "m", "msg": "DS002 (medium) at Dockerfile:1: Image runs as root"}}
 }
+
+test_baseline_existing_only_warns if {
+	f := {"id": "m", "kind": "misconfiguration", "scanner": "container", "rule_id": "image-env-secret", "title": "t", "severity": "critical", "location": {"path": "image/x"}, "baseline": "existing"}
+	count(misconfigurations.deny) == 0 with input as {"findings": [f]}
+	count(misconfigurations.warn) == 1 with input as {"findings": [f]}
+}

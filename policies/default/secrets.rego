@@ -3,7 +3,8 @@
 # denied; a low-confidence one (generic-api-key, entropy-only rules, nearly
 # all false positives in test code) warns. A finding without a confidence is
 # denied (fail closed). Messages name the rule and the location, never the
-# secret (findings do not carry it).
+# secret (findings do not carry it). With a baseline, secrets already in
+# it only warn.
 package secgate.secrets
 
 import data.secgate.lib
@@ -11,6 +12,15 @@ import data.secgate.lib
 deny contains {"id": f.id, "msg": message(f)} if {
 	some f in lib.findings_by_kind.secret
 	object.get(f, ["secret", "confidence"], "high") != "low"
+	not f.baseline == "existing"
+}
+
+# A secret already in the baseline (--baseline) only warns: it is still a
+# leak to rotate, but not one this change made.
+warn contains {"id": f.id, "msg": concat("", [message(f), lib.in_baseline])} if {
+	some f in lib.findings_by_kind.secret
+	object.get(f, ["secret", "confidence"], "high") != "low"
+	f.baseline == "existing"
 }
 
 warn contains {"id": f.id, "msg": message(f)} if {

@@ -46,3 +46,9 @@ test_other_kinds_ignored if {
 	f := object.union(secret("v", "high"), {"kind": "vulnerability"})
 	count(secrets.deny) == 0 with input as {"findings": [f]}
 }
+
+test_baseline_existing_only_warns if {
+	f := object.union(secret("old", "high"), {"baseline": "existing"})
+	count(secrets.deny) == 0 with input as {"findings": [f]}
+	count(secrets.warn) == 1 with input as {"findings": [f]}
+}

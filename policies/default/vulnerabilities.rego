@@ -1,7 +1,8 @@
 # Package secgate.vulnerabilities decides on vulnerability findings: deny at
 # or above data.secgate.config.fail_on (default "high"), warn below it.
 # Findings of unknown severity are denied unless
-# data.secgate.config.unknown_severity is "warn".
+# data.secgate.config.unknown_severity is "warn". With a baseline
+# (--baseline), findings already in it only warn: the gate denies new ones.
 package secgate.vulnerabilities
 
 import data.secgate.lib
@@ -21,6 +22,7 @@ deny contains {"msg": msg} if {
 deny contains {"id": f.id, "msg": msg} if {
 	some f in lib.findings_by_kind.vulnerability
 	not warn_severities[f.severity]
+	not f.baseline == "existing"
 	msg := concat("", [
 		f.rule_id, " (", f.severity, ")",
 		affected(object.get(f, "package", {})),
@@ -37,6 +39,19 @@ warn contains {"id": f.id, "msg": msg} if {
 		affected(object.get(f, "package", {})),
 		" (", lib.location(f.location), "): ",
 		fix(object.get(f, ["vulnerability", "fixed_versions"], [])),
+	])
+}
+
+warn contains {"id": f.id, "msg": msg} if {
+	some f in lib.findings_by_kind.vulnerability
+	not warn_severities[f.severity]
+	f.baseline == "existing"
+	msg := concat("", [
+		f.rule_id, " (", f.severity, ")",
+		affected(object.get(f, "package", {})),
+		" (", lib.location(f.location), "): ",
+		fix(object.get(f, ["vulnerability", "fixed_versions"], [])),
+		lib.in_baseline,
 	])
 }
 

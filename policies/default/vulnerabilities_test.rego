@@ -108,3 +108,10 @@ test_empty_input if {
 	count(vulnerabilities.deny) == 0 with input as {"findings": []}
 	count(vulnerabilities.warn) == 0 with input as {"findings": []}
 }
+
+test_baseline_existing_only_warns if {
+	f := object.union(vuln("old", "critical"), {"baseline": "existing"})
+	n := object.union(vuln("new", "critical"), {"baseline": "new"})
+	ids(vulnerabilities.deny) == {"new"} with input as {"findings": [f, n]}
+	ids(vulnerabilities.warn) == {"old"} with input as {"findings": [f, n]}
+}

@@ -26,6 +26,8 @@ type Options struct {
 	Matcher osv.Matcher
 	// NoIgnore also scans files that .gitignore excludes.
 	NoIgnore bool
+	// Exclude names directories under Path that are not scanned.
+	Exclude  scanners.Exclude
 	Progress scanners.Progress
 }
 
@@ -43,7 +45,7 @@ func (*Scanner) Name() string { return findings.ScannerDeps }
 // Scan implements scanners.Scanner.
 func (s *Scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 	s.opts.Progress.Report("finding lockfiles and manifests in " + s.opts.Path)
-	ex, err := extract(ctx, s.opts.Path, s.opts.NoIgnore)
+	ex, err := extract(ctx, s.opts.Path, s.opts.NoIgnore, s.opts.Exclude)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/google/osv-scanner/v2/pkg/models"
 	"github.com/google/osv-scanner/v2/pkg/osvscanner"
 
+	"github.com/secgate/secgate/scanners"
 	"github.com/secgate/secgate/scanners/deps/npmlock"
 	"github.com/secgate/secgate/scanners/internal/osvlog"
 )
@@ -47,8 +48,8 @@ type extraction struct {
 // (secgate matches itself, see match.go). npm lockfiles are read by npmlock
 // in a second osv-scalibr walk with the same settings. Any extraction error
 // is returned: osv-scanner only logs them and carries on, which a gate must
-// not do.
-func extract(ctx context.Context, root string, noIgnore bool) (*extraction, error) {
+// not do. The directories of exclude (relative to root) are not walked.
+func extract(ctx context.Context, root string, noIgnore bool, exclude scanners.Exclude) (*extraction, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", root, err)
@@ -61,15 +62,19 @@ func extract(ctx context.Context, root string, noIgnore bool) (*extraction, erro
 	if !fi.IsDir() {
 		base = filepath.Dir(abs)
 	}
+	var skip []string
+	if fi.IsDir() {
+		skip = exclude.Abs(abs)
+	}
 	var pkgs []*extractor.Package
 	if fi.IsDir() || !(npmlock.Extractor{}).FileRequired(simpleFile(abs)) {
-		found, err := osvScannerExtract(abs, fi.IsDir(), noIgnore)
+		found, err := osvScannerExtract(abs, fi.IsDir(), noIgnore, skip)
 		if err != nil {
 			return nil, err
 		}
 		pkgs = append(pkgs, found...)
 	}
-	found, err := npmExtract(ctx, abs, fi.IsDir(), noIgnore)
+	found, err := npmExtract(ctx, abs, fi.IsDir(), noIgnore, skip)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +105,7 @@ func relativeTo(base, p string) (string, error) {
 	return filepath.ToSlash(rel), nil
 }
 
-func osvScannerExtract(abs string, isDir, noIgnore bool) ([]*extractor.Package, error) {
+func osvScannerExtract(abs string, isDir, noIgnore bool, skip []string) ([]*extractor.Package, error) {
 	// An empty osv-scanner config overrides any osv-scanner.toml in the
 	// tree: its ignore entries would silently drop packages from the gate.
 	// secgate's waivers are the one, visible, way to accept a finding.
@@ -119,6 +124,7 @@ func osvScannerExtract(abs string, isDir, noIgnore bool) ([]*extractor.Package, 
 		CompareOffline:        true, // no matching here: see match.go
 		PluginNetworkDisabled: true,
 		ExperimentalScannerActions: osvscanner.ExperimentalScannerActions{
+			ExcludePatterns:    excludePatterns(skip),
 			TransitiveScanning: osvscanner.TransitiveScanningActions{Disabled: true},
 			PluginsDisabled:    []string{"vulnmatch/osvlocal", scalibrPackageLock},
 		},
@@ -152,13 +158,25 @@ func osvScannerExtract(abs string, isDir, noIgnore bool) ([]*extractor.Package, 
 	return pkgs, nil
 }
 
-func npmExtract(ctx context.Context, abs string, isDir, noIgnore bool) ([]*extractor.Package, error) {
+// excludePatterns writes absolute directories as osv-scanner's exclude
+// patterns: the ":" prefix makes each an exact directory (a path holding a
+// colon would otherwise read as a pattern type).
+func excludePatterns(dirs []string) []string {
+	out := make([]string, len(dirs))
+	for i, d := range dirs {
+		out[i] = ":" + d
+	}
+	return out
+}
+
+func npmExtract(ctx context.Context, abs string, isDir, noIgnore bool, skip []string) ([]*extractor.Package, error) {
 	cfg := &scalibr.ScanConfig{
 		Plugins:           []plugin.Plugin{npmlock.Extractor{}},
 		Capabilities:      &plugin.Capabilities{DirectFS: true, RunningSystem: true, Network: plugin.NetworkOffline, OS: plugin.OSAny},
 		ScanRoots:         scalibrfs.RealFSScanRoots("/"),
 		PathsToExtract:    []string{abs},
 		UseGitignore:      !noIgnore,
+		DirsToSkip:        skip,
 		StoreAbsolutePath: false,
 		ExplicitPlugins:   true,
 	}

@@ -67,7 +67,10 @@ type Options struct {
 	Rules *Rules
 	// MaxFileSize in bytes; DefaultMaxFileSize when zero.
 	MaxFileSize int64
-	Progress    scanners.Progress
+	// Exclude names directories under Path whose files are not scanned,
+	// in the tree and in git history alike.
+	Exclude  scanners.Exclude
+	Progress scanners.Progress
 }
 
 // Scanner is the secret scanner.
@@ -109,7 +112,10 @@ func (s *Scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 	case Staged:
 		src = &gitSource{dir: s.opts.Path}
 	default:
-		src = &treeSource{root: s.opts.Path, maxSize: s.opts.MaxFileSize, progress: s.opts.Progress}
+		src = &treeSource{root: s.opts.Path, maxSize: s.opts.MaxFileSize, exclude: s.opts.Exclude, progress: s.opts.Progress}
+	}
+	if len(s.opts.Exclude) > 0 && s.opts.Mode != Tree {
+		src = &excludeSource{source: src, exclude: s.opts.Exclude}
 	}
 	fs, scanned, err := scan(ctx, engine, src)
 	if err != nil {
@@ -161,6 +167,33 @@ func ResolveRules(root, config string) (*Rules, string, error) {
 	}
 	r, err := LoadRules(path)
 	return r, path, err
+}
+
+// excludeSource drops the blobs of a git source whose paths lie in excluded
+// directories, and counts them.
+type excludeSource struct {
+	source
+	exclude scanners.Exclude
+	dropped map[string]bool // paths, once however many commits touch them
+}
+
+func (e *excludeSource) blobs(ctx context.Context, yield func(Blob) error) error {
+	return e.source.blobs(ctx, func(b Blob) error {
+		if e.exclude.Match(b.Path) {
+			if e.dropped == nil { // yield is called from one goroutine
+				e.dropped = map[string]bool{}
+			}
+			e.dropped[b.Path] = true
+			return nil
+		}
+		return yield(b)
+	})
+}
+
+func (e *excludeSource) stats() map[string]int {
+	st := e.source.stats()
+	st["excluded_paths"] = len(e.dropped)
+	return st
 }
 
 // scan runs the engine over every blob of src on all cores and returns the

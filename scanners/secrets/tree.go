@@ -26,6 +26,7 @@ import (
 type treeSource struct {
 	root     string
 	maxSize  int64
+	exclude  scanners.Exclude
 	progress scanners.Progress
 	counter
 }
@@ -102,7 +103,14 @@ func (t *treeSource) blobs(ctx context.Context, yield func(Blob) error) error {
 			return err
 		}
 		if d.IsDir() {
-			if d.Name() == ".git" && p != root {
+			if p == root {
+				return nil
+			}
+			if d.Name() == ".git" {
+				return filepath.SkipDir
+			}
+			if rel, err := filepath.Rel(root, p); err == nil && t.exclude.Match(filepath.ToSlash(rel)) {
+				t.count("excluded_dirs")
 				return filepath.SkipDir
 			}
 			return nil
