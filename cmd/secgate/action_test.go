@@ -17,7 +17,8 @@ import (
 // (.github/workflows) are checked with actionlint, run as a library, and
 // action.yml's security rules are asserted on its YAML. actionlint runs
 // shellcheck on the scripts when shellcheck is on PATH, and skips that
-// check otherwise.
+// check otherwise (.ci/run installs it and sets SECGATE_REQUIRE_SHELLCHECK,
+// which makes its absence a failure).
 
 // actionInputs are the inputs docs/ci.md documents; action.yml may have more.
 var actionInputs = []string{
@@ -43,6 +44,8 @@ func newActionlint(t *testing.T) (*actionlint.Linter, *actionlint.Project, *byte
 	opts := &actionlint.LinterOptions{Color: actionlint.ColorOptionKindNever, WorkingDir: root}
 	if sc, err := exec.LookPath("shellcheck"); err == nil {
 		opts.Shellcheck = sc
+	} else if os.Getenv("SECGATE_REQUIRE_SHELLCHECK") != "" {
+		t.Fatal("shellcheck is not on PATH and SECGATE_REQUIRE_SHELLCHECK is set")
 	} else {
 		t.Log("shellcheck is not on PATH: the scripts are not shellchecked")
 	}
@@ -338,4 +341,24 @@ func mappingValue(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// TestActionlintShellcheckActive proves the checks above shellcheck the
+// scripts when shellcheck is there: an unquoted expansion is reported.
+func TestActionlintShellcheckActive(t *testing.T) {
+	if _, err := exec.LookPath("shellcheck"); err != nil {
+		t.Skip("shellcheck is not on PATH")
+	}
+	l, proj, _ := newActionlint(t)
+	wf := "on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    steps:\n      - run: rm -rf $TARGET/build\n"
+	errs, err := l.Lint("probe.yml", []byte(wf), proj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range errs {
+		if e.Kind == "shellcheck" {
+			return
+		}
+	}
+	t.Errorf("shellcheck reported nothing on an unquoted $TARGET: %v", errs)
 }
