@@ -1,9 +1,7 @@
 package report
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -155,15 +153,7 @@ func (o *gitlabOutputter) Output(w io.Writer, doc *findings.Document) error {
 	if doc == nil {
 		return errNilDocument
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(o.build(doc)); err != nil {
-		return err
-	}
-	_, err := w.Write(buf.Bytes())
-	return err
+	return writeJSON(w, o.build(doc))
 }
 
 func (o *gitlabOutputter) build(doc *findings.Document) *gitlabReport {

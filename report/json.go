@@ -27,11 +27,17 @@ func (o *jsonOutputter) Output(w io.Writer, doc *findings.Document) error {
 	if doc == nil {
 		return errNilDocument
 	}
+	return writeJSON(w, normalizeDocument(doc))
+}
+
+// writeJSON writes v as indented JSON with HTML characters unescaped, in
+// one write, nothing when encoding fails.
+func writeJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(normalizeDocument(doc)); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
 	_, err := w.Write(buf.Bytes())

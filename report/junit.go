@@ -45,23 +45,24 @@ type junitOutputter struct {
 }
 
 type junitTestSuites struct {
-	XMLName  xml.Name         `xml:"testsuites"`
-	Name     string           `xml:"name,attr"`
-	Tests    int              `xml:"tests,attr"`
-	Failures int              `xml:"failures,attr"`
-	Errors   int              `xml:"errors,attr"`
-	Skipped  int              `xml:"skipped,attr"`
-	Time     string           `xml:"time,attr"`
-	Suites   []junitTestSuite `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	Name    string   `xml:"name,attr"`
+	junitCounts
+	Suites []junitTestSuite `xml:"testsuite"`
+}
+
+// junitCounts are the attributes <testsuites> and <testsuite> share.
+type junitCounts struct {
+	Tests    int    `xml:"tests,attr"`
+	Failures int    `xml:"failures,attr"`
+	Errors   int    `xml:"errors,attr"`
+	Skipped  int    `xml:"skipped,attr"`
+	Time     string `xml:"time,attr"`
 }
 
 type junitTestSuite struct {
-	Name       string           `xml:"name,attr"`
-	Tests      int              `xml:"tests,attr"`
-	Failures   int              `xml:"failures,attr"`
-	Errors     int              `xml:"errors,attr"`
-	Skipped    int              `xml:"skipped,attr"`
-	Time       string           `xml:"time,attr"`
+	Name string `xml:"name,attr"`
+	junitCounts
 	Properties *junitProperties `xml:"properties,omitempty"`
 	Cases      []junitTestCase  `xml:"testcase"`
 }
@@ -139,9 +140,9 @@ func (o *junitOutputter) build(doc *findings.Document) *junitTestSuites {
 	}
 	slices.Sort(scanners)
 	suites := make(map[string]*junitTestSuite, len(scanners))
-	root := &junitTestSuites{Name: "secgate", Time: junitTime}
+	root := &junitTestSuites{Name: "secgate", junitCounts: junitCounts{Time: junitTime}}
 	for _, s := range scanners {
-		suite := &junitTestSuite{Name: "secgate " + s, Time: junitTime}
+		suite := &junitTestSuite{Name: "secgate " + s, junitCounts: junitCounts{Time: junitTime}}
 		if ts := targets[s]; len(ts) > 0 {
 			slices.Sort(ts)
 			suite.Properties = &junitProperties{}
@@ -159,7 +160,7 @@ func (o *junitOutputter) build(doc *findings.Document) *junitTestSuites {
 		root.Suites = append(root.Suites, *suites[s])
 	}
 	if rs := documentLevelResults(doc); len(rs) > 0 {
-		suite := junitTestSuite{Name: "secgate policy", Time: junitTime}
+		suite := junitTestSuite{Name: "secgate policy", junitCounts: junitCounts{Time: junitTime}}
 		for _, r := range rs {
 			suite.Cases = append(suite.Cases, policyCase(r))
 		}

@@ -8,23 +8,27 @@ import (
 	"github.com/secgate/secgate/findings"
 )
 
+// counts are the attributes a CI system reads off <testsuites> and
+// <testsuite>.
+type counts struct {
+	Tests    int    `xml:"tests,attr"`
+	Failures int    `xml:"failures,attr"`
+	Errors   int    `xml:"errors,attr"`
+	Skipped  int    `xml:"skipped,attr"`
+	Time     string `xml:"time,attr"`
+}
+
 // junitReport is the JUnit XML as a CI system reads it.
+// Its types are the test's own, not the writer's, so that a field the
+// writer misnames is caught.
 type junitReport struct {
-	XMLName  xml.Name `xml:"testsuites"`
-	Name     string   `xml:"name,attr"`
-	Tests    int      `xml:"tests,attr"`
-	Failures int      `xml:"failures,attr"`
-	Errors   int      `xml:"errors,attr"`
-	Skipped  int      `xml:"skipped,attr"`
-	Time     string   `xml:"time,attr"`
-	Suites   []struct {
-		Name     string `xml:"name,attr"`
-		Tests    int    `xml:"tests,attr"`
-		Failures int    `xml:"failures,attr"`
-		Errors   int    `xml:"errors,attr"`
-		Skipped  int    `xml:"skipped,attr"`
-		Time     string `xml:"time,attr"`
-		Cases    []struct {
+	XMLName xml.Name `xml:"testsuites"`
+	Name    string   `xml:"name,attr"`
+	counts
+	Suites []struct {
+		Name string `xml:"name,attr"`
+		counts
+		Cases []struct {
 			Name      string `xml:"name,attr"`
 			Classname string `xml:"classname,attr"`
 			File      string `xml:"file,attr"`

@@ -60,10 +60,7 @@ func TestGitHubActionsSubdirectory(t *testing.T) {
 	t.Setenv("GITHUB_ACTIONS", "true")
 	t.Setenv("GITHUB_OUTPUT", "")
 	t.Setenv("GITHUB_STEP_SUMMARY", "")
-	db, err := filepath.Abs(offlineDB)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := absOfflineDB(t)
 	t.Chdir(repoRoot)
 	r := secgate(t, "scan", "--offline-db", db, "-q", filepath.Join("testdata", "example"))
 	if !strings.Contains(r.stdout, "::error file=testdata/example/package-lock.json,line=30,") {
@@ -74,10 +71,7 @@ func TestGitHubActionsSubdirectory(t *testing.T) {
 // --baseline: the same tree passes (everything is existing); a new
 // vulnerable dependency fails, and only it is denied.
 func TestBaseline(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
-		t.Fatal(err)
-	}
+	dir := copyExample(t)
 	base := filepath.Join(t.TempDir(), "base.json")
 	if r := secgate(t, "scan", "--offline-db", offlineDB, "-f", "json", "-o", base, "-q", dir); r.code != exitDenied {
 		t.Fatalf("baseline scan: exit %d: %s", r.code, r.stderr)
@@ -156,14 +150,8 @@ func TestSeveralOutputs(t *testing.T) {
 }
 
 func TestConfigFile(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
-		t.Fatal(err)
-	}
-	db, err := filepath.Abs(offlineDB)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := copyExample(t)
+	db := absOfflineDB(t)
 	write(t, filepath.Join(dir, ".secgate.yaml"), "fail-on: critical\nscanners: [deps]\noffline-db: "+db+"\n")
 	r := secgate(t, "scan", "-f", "json", dir)
 	doc := decode(t, r.stdout)
@@ -223,10 +211,7 @@ func TestExclude(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git not installed")
 	}
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
-		t.Fatal(err)
-	}
+	dir := copyExample(t)
 	fixtures := filepath.Join(dir, "fixtures", "app")
 	if err := os.MkdirAll(fixtures, 0o755); err != nil {
 		t.Fatal(err)
@@ -281,10 +266,7 @@ func TestExclude(t *testing.T) {
 	if doc := decode(t, secgate(t, "scan", "-f", "json", "--history", dir).stdout); under(doc) == 0 {
 		t.Error("history scan without --exclude misses fixtures/")
 	}
-	db, err := filepath.Abs(offlineDB)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := absOfflineDB(t)
 	write(t, filepath.Join(dir, ".secgate.yaml"), "exclude: [fixtures]\noffline-db: "+db+"\n")
 	if doc := decode(t, secgate(t, "scan", "-f", "json", dir).stdout); under(doc) != 0 || len(doc.Findings) != len(all.Findings)-under(all) {
 		t.Errorf("exclude from .secgate.yaml: %d findings, %d under fixtures/", len(doc.Findings), under(doc))
@@ -298,14 +280,8 @@ func TestExclude(t *testing.T) {
 
 // Relative paths in a configuration file are relative to its directory.
 func TestConfigPaths(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
-		t.Fatal(err)
-	}
-	db, err := filepath.Abs(offlineDB)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := copyExample(t)
+	db := absOfflineDB(t)
 	if err := os.CopyFS(filepath.Join(dir, "ci", "osvdb"), os.DirFS(db)); err != nil {
 		t.Fatal(err)
 	}
@@ -368,4 +344,25 @@ func TestGitLabTimes(t *testing.T) {
 	if a != b || !strings.Contains(a, `"start_time": "2026-01-01T00:00:00"`) || !strings.Contains(a, `"end_time": "2026-01-01T00:00:00"`) {
 		t.Errorf("SOURCE_DATE_EPOCH: reports differ or times not pinned:\n%.600s", a)
 	}
+}
+
+// copyExample copies the bundled example into a temporary directory.
+func copyExample(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// absOfflineDB is the test database's absolute path, for tests that change
+// directory or write it into a configuration file.
+func absOfflineDB(t *testing.T) string {
+	t.Helper()
+	db, err := filepath.Abs(offlineDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
