@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/secgate/secgate/findings"
@@ -176,11 +178,10 @@ func TestConfigFile(t *testing.T) {
 }
 
 func TestDBDownload(t *testing.T) {
-	var got []string
+	var breakGo atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got = append(got, r.URL.Path)
 		eco := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/all.zip")
-		if eco == "broken" {
+		if eco == "broken" || (eco == "Go" && breakGo.Load()) {
 			w.Write([]byte("not a zip"))
 			return
 		}
@@ -198,6 +199,18 @@ func TestDBDownload(t *testing.T) {
 	}
 	if r = secgate(t, "db", "download", "--dir", dir, "--ecosystems", "broken", "--url", srv.URL); r.code != exitError || !strings.Contains(r.stderr, "not a zip") {
 		t.Errorf("broken zip: exit %d: %s", r.code, r.stderr)
+	}
+	// A bad download keeps the database in place.
+	before, err := os.ReadFile(filepath.Join(dir, "Go", "all.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	breakGo.Store(true)
+	if r = secgate(t, "db", "download", "--dir", dir, "--ecosystems", "Go", "--url", srv.URL); r.code != exitError {
+		t.Errorf("broken Go zip: exit %d", r.code)
+	}
+	if after, err := os.ReadFile(filepath.Join(dir, "Go", "all.zip")); err != nil || !bytes.Equal(before, after) {
+		t.Errorf("a failed download replaced Go/all.zip (err %v)", err)
 	}
 	if r = secgate(t, "db", "download", "--dir", dir, "--ecosystems", "Nope", "--url", srv.URL); r.code != exitError {
 		t.Errorf("404: exit %d", r.code)
