@@ -10,7 +10,6 @@ package gate
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -96,7 +95,7 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	var baseline map[string]bool
+	var baseline Baseline
 	if opts.Baseline != "" {
 		if baseline, err = LoadBaseline(opts.Baseline); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrOptions, err)
@@ -174,7 +173,7 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	}
 	findings.Sort(doc.Findings)
 	if baseline != nil {
-		MarkBaseline(doc, baseline)
+		baseline.Mark(doc)
 	}
 
 	opts.Progress.Report(fmt.Sprintf("deciding on %d findings", len(doc.Findings)))
@@ -184,38 +183,4 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	}
 	doc.Decision = decision
 	return doc, nil
-}
-
-// LoadBaseline reads the finding IDs of a JSON report written by secgate
-// scan --format json.
-func LoadBaseline(path string) (map[string]bool, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read baseline: %w", err)
-	}
-	var doc findings.Document
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("read baseline %s: %w", path, err)
-	}
-	if doc.SchemaVersion != findings.SchemaVersion {
-		return nil, fmt.Errorf("read baseline %s: schema_version %d, want %d (a secgate JSON report)", path, doc.SchemaVersion, findings.SchemaVersion)
-	}
-	ids := make(map[string]bool, len(doc.Findings))
-	for _, f := range doc.Findings {
-		ids[f.ID] = true
-	}
-	return ids, nil
-}
-
-// MarkBaseline marks each finding existing (its ID is in the baseline) or
-// new. Finding IDs are fingerprints that do not change when lines move, so
-// a finding keeps its ID from the baseline's run to this one.
-func MarkBaseline(doc *findings.Document, baseline map[string]bool) {
-	for i := range doc.Findings {
-		f := &doc.Findings[i]
-		f.Baseline = findings.BaselineNew
-		if baseline[f.ID] {
-			f.Baseline = findings.BaselineExisting
-		}
-	}
 }

@@ -86,3 +86,44 @@ func TestScanImageErrors(t *testing.T) {
 		}
 	}
 }
+
+// --baseline with images: the base branch's image and the pull request's
+// have other references and rebuilt layers, yet a finding they share is
+// existing; only what the new image adds is denied.
+func TestBaselineImage(t *testing.T) {
+	rootfs := imagetest.DirFiles(t, filepath.Join(repoRoot, "testdata", "rootfs", "debian"))
+	cfg := imagetest.Config{User: "root", Env: []string{"API_TOKEN=x"}, History: []string{"ADD rootfs.tar /", "COPY app /"}}
+	appFiles := []imagetest.File{{Name: "app/.env", Body: []byte("KEY=" + awsKey + "\n")}}
+	base := imagetest.Image(t, cfg, imagetest.Layer(t, rootfs), imagetest.Layer(t, appFiles))
+	report := filepath.Join(t.TempDir(), "base.json")
+	r := secgate(t, "scan", "--offline-db", offlineDB, "-q", "-f", "json", "-o", report, "--image", "docker-archive:"+imagetest.WriteArchive(t, base, t.TempDir()))
+	if r.code != exitDenied {
+		t.Fatalf("base image: exit %d: %s", r.code, r.stderr)
+	}
+
+	// The same content rebuilt: another reference (an OCI layout), and an
+	// app layer whose bytes differ (one more file), so another diff id.
+	rebuilt := append(appFiles, imagetest.File{Name: "app/VERSION", Body: []byte("2\n")})
+	head := imagetest.Image(t, cfg, imagetest.Layer(t, rootfs), imagetest.Layer(t, rebuilt))
+	r = secgate(t, "scan", "--offline-db", offlineDB, "-f", "json", "--baseline", report, "--image", "oci:"+imagetest.WriteLayout(t, head, t.TempDir()))
+	if r.code != exitPass {
+		for _, f := range decode(t, r.stdout).Findings {
+			t.Logf("%s %s %s %s", f.Baseline, f.Decision, f.RuleID, f.Location.Path)
+		}
+		t.Fatalf("rebuilt image against the base's report: exit %d: %s", r.code, r.stderr)
+	}
+
+	// A new secret in the rebuilt image: only it is new and denied.
+	withLeak := append(rebuilt, imagetest.File{Name: "app/ci.yml", Body: []byte("token: " + githubToken + "\n")})
+	head = imagetest.Image(t, cfg, imagetest.Layer(t, rootfs), imagetest.Layer(t, withLeak))
+	r = secgate(t, "scan", "--offline-db", offlineDB, "-f", "json", "--baseline", report, "--image", "oci:"+imagetest.WriteLayout(t, head, t.TempDir()))
+	if r.code != exitDenied {
+		t.Fatalf("new secret: exit %d: %s", r.code, r.stderr)
+	}
+	for _, f := range decode(t, r.stdout).Findings {
+		isNew := f.Image != nil && f.Image.Path == "/app/ci.yml"
+		if (f.Baseline == findings.BaselineNew) != isNew || (f.Decision == findings.DecisionDeny) != isNew {
+			t.Errorf("%s at %s: baseline %s, decision %s", f.RuleID, f.Location.Path, f.Baseline, f.Decision)
+		}
+	}
+}
