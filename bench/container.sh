@@ -58,13 +58,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 runs=${1:-5}
-work=${BENCH_WORK:-$(mktemp -d)}
-echo "work dir: $work"
-
-go build -o "$work/secgate" ./cmd/secgate
-if [ ! -x "$work/peer/osv-scanner" ]; then
-  GOBIN="$work/peer" GOFLAGS=-buildvcs=false go install github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.5.0
-fi
+setup_work
+install_peer osv-scanner github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.5.0
 
 # Debian root filesystem, once per work dir.
 rootfs="$work/rootfs"
@@ -118,8 +113,7 @@ with zipfile.ZipFile(sys.argv[1], "a") as z:
     for r in recs:
         z.writestr(r["id"] + ".json", json.dumps(r))
 PY
-mkdir -p "$work/peerdb/osv-scalibr"
-for d in "$db"/*; do ln -sfn "$d" "$work/peerdb/osv-scalibr/$(basename "$d")"; done
+link_peer_db "$db"
 echo "db: $(du -shL "$db" | cut -f1) of zips ($(ls "$db" | tr '\n' ' '))"
 
 ref="docker-archive:$image"

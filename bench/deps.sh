@@ -18,13 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 runs=${1:-5}
-work=${BENCH_WORK:-$(mktemp -d)}
-echo "work dir: $work"
-
-go build -o "$work/secgate" ./cmd/secgate
-if [ ! -x "$work/peer/osv-scanner" ]; then
-  GOBIN="$work/peer" GOFLAGS=-buildvcs=false go install github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.5.0
-fi
+setup_work
+install_peer osv-scanner github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.5.0
 
 tree="$work/tree"
 if [ ! -d "$tree" ]; then
@@ -41,8 +36,7 @@ echo "tree: $(du -sh "$tree" | cut -f1), $(find "$tree" -type f | wc -l) files"
 
 db="$work/db"
 go run ./bench/osvdbsynth -src testdata/osvdb -dst "$db" -ecosystems "Go,npm,PyPI,Maven,crates.io,RubyGems,NuGet,Packagist"
-mkdir -p "$work/peerdb/osv-scalibr"
-for d in "$db"/*; do ln -sfn "$d" "$work/peerdb/osv-scalibr/$(basename "$d")"; done
+link_peer_db "$db"
 echo "db: $(du -sh "$db" | cut -f1) of zips"
 
 secgate_run() { "$work/secgate" scan --scanners deps --offline-db "$db" -q -f json -o "$work/secgate.json" "$tree" || [ $? -eq 1 ]; }

@@ -18,3 +18,25 @@ alternate() {
     echo "run $i: $a ${times_a[-1]} s, $b ${times_b[-1]} s"
   done
 }
+
+# setup_work: sets work to $BENCH_WORK or a new temporary directory and
+# builds secgate into it.
+setup_work() {
+  work=${BENCH_WORK:-$(mktemp -d)}
+  echo "work dir: $work"
+  go build -o "$work/secgate" ./cmd/secgate
+}
+
+# install_peer NAME MODULE@VERSION: installs the peer tool NAME into
+# $work/peer, once per work dir.
+install_peer() {
+  [ -x "$work/peer/$1" ] || GOBIN="$work/peer" GOFLAGS=-buildvcs=false go install "$2"
+}
+
+# link_peer_db DB: lays the offline database DB out as osv-scanner's
+# --local-db-path expects, $work/peerdb/osv-scalibr/<Ecosystem>, by links.
+link_peer_db() {
+  local d
+  mkdir -p "$work/peerdb/osv-scalibr"
+  for d in "$1"/*; do ln -sfn "$d" "$work/peerdb/osv-scalibr/$(basename "$d")"; done
+}

@@ -15,13 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 runs=${1:-3}
-work=${BENCH_WORK:-$(mktemp -d)}
-echo "work dir: $work"
-
-go build -o "$work/secgate" ./cmd/secgate
-if [ ! -x "$work/peer/gitleaks" ]; then
-  GOBIN="$work/peer" GOFLAGS=-buildvcs=false go install github.com/zricethezav/gitleaks/v8@v8.30.1
-fi
+setup_work
+install_peer gitleaks github.com/zricethezav/gitleaks/v8@v8.30.1
 
 tree=${2:-$work/tree}
 if [ ! -d "$tree" ]; then

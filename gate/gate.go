@@ -89,6 +89,10 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	} else if fi, err := os.Stat(root); err == nil && !fi.IsDir() {
 		root = filepath.Dir(root)
 	}
+	exclude, err := scanners.ParseExclude(opts.Exclude)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+	}
 	// Load the policy and the baseline first: a broken policy fails fast,
 	// before a long scan.
 	engine, err := NewEngine(ctx, opts.Policy, root)
@@ -123,10 +127,6 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 		if rules, _, err = secrets.ResolveRules(root, opts.Secrets.Config); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 		}
-	}
-	exclude, err := scanners.ParseExclude(opts.Exclude)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 	}
 	var all []scanners.Scanner
 	if !opts.SkipPath {

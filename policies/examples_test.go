@@ -13,7 +13,6 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/cover"
-	"github.com/open-policy-agent/opa/v1/format"
 	"github.com/open-policy-agent/opa/v1/tester"
 
 	"github.com/secgate/secgate/findings"
@@ -157,16 +156,7 @@ func TestExamplesFormatted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range slices.Sorted(maps.Keys(sources)) {
-		got, err := format.SourceWithOpts(name, []byte(sources[name]), format.Opts{RegoVersion: ast.RegoV1})
-		if err != nil {
-			t.Errorf("%s: %v", name, err)
-			continue
-		}
-		if string(got) != sources[name] {
-			t.Errorf("%s is not formatted; opa fmt gives:\n%s", name, got)
-		}
-	}
+	checkFormatted(t, sources)
 }
 
 // TestExamplesLoadTogether loads every example at once with the defaults,

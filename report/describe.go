@@ -5,7 +5,6 @@ import (
 	"fmt"
 	pathpkg "path"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/secgate/secgate/findings"
 )
@@ -124,15 +123,6 @@ func hasBaseline(fs []findings.Finding) bool {
 		}
 	}
 	return false
-}
-
-// truncateRunes shortens s to at most n runes, ending it with an ellipsis
-// when cut.
-func truncateRunes(s string, n int) string {
-	if n <= 0 || utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return truncate(s, n)
 }
 
 // plural is "1 finding" or "2 findings".

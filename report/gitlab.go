@@ -227,10 +227,10 @@ func (o *gitlabOutputter) dependencyVulnerability(f findings.Finding, about []le
 	}
 	return gitlabVulnerability{
 		ID:          findingIDOrFingerprint(f),
-		Name:        truncateRunes(name, gitlabMaxName),
-		Description: truncateRunes(desc.String(), gitlabMaxDescription),
+		Name:        truncate(name, gitlabMaxName),
+		Description: truncate(desc.String(), gitlabMaxDescription),
 		Severity:    gitlabSeverity(f.Severity),
-		Solution:    truncateRunes(solution, gitlabMaxSolution),
+		Solution:    truncate(solution, gitlabMaxSolution),
 		Identifiers: advisoryIdentifiers(f),
 		CVSSVectors: gitlabCVSSVectors(f.CVSS),
 		Links:       gitlabLinks(f),
@@ -273,8 +273,8 @@ func (o *gitlabOutputter) secretVulnerability(f findings.Finding, about []levell
 	}
 	return gitlabVulnerability{
 		ID:          findingIDOrFingerprint(f),
-		Name:        truncateRunes(name, gitlabMaxName),
-		Description: truncateRunes(desc.String(), gitlabMaxDescription),
+		Name:        truncate(name, gitlabMaxName),
+		Description: truncate(desc.String(), gitlabMaxDescription),
 		Severity:    gitlabSeverity(f.Severity),
 		Solution:    "Revoke and rotate the credential, then remove it from the source and from the git history.",
 		Identifiers: []gitlabIdentifier{{Type: "gitleaks_rule_id", Name: "Gitleaks rule ID " + id, Value: id}},

@@ -87,7 +87,7 @@ func (o *markdownOutputter) Output(w io.Writer, doc *findings.Document) error {
 		mw.line("**Policy results about the whole scan**")
 		mw.line("")
 		for _, r := range policy {
-			mw.line("- " + decisionBadge(r.Level) + " " + mdEscape(truncateRunes(policyLine(r.PolicyResult, true), mdMaxItem)))
+			mw.line("- " + decisionBadge(r.Level) + " " + mdEscape(truncate(policyLine(r.PolicyResult, true), mdMaxItem)))
 		}
 		mw.line("")
 	}
@@ -116,7 +116,7 @@ func (o *markdownOutputter) Output(w io.Writer, doc *findings.Document) error {
 	var waived []string
 	for _, f := range fs {
 		if f.Decision == findings.DecisionWaived {
-			waived = append(waived, fmt.Sprintf("- %s %s: %s", mdEscape(ruleID(f)), mdEscape(markdownSubject(f)), mdEscape(truncateRunes(oneLine(waiverText(f.Waiver)), mdMaxItem))))
+			waived = append(waived, fmt.Sprintf("- %s %s: %s", mdEscape(ruleID(f)), mdEscape(markdownSubject(f)), mdEscape(truncate(oneLine(waiverText(f.Waiver)), mdMaxItem))))
 		}
 	}
 	if len(waived) > 0 {
@@ -276,7 +276,7 @@ func decisionBadge(d string) string {
 }
 
 func markdownRow(f findings.Finding, baseline bool) string {
-	rule := mdEscape(truncateRunes(oneLine(ruleID(f)), mdMaxCell))
+	rule := mdEscape(truncate(oneLine(ruleID(f)), mdMaxCell))
 	if f.Kind == findings.KindVulnerability && f.Vulnerability != nil {
 		rule = "[" + rule + "](https://osv.dev/vulnerability/" + url.PathEscape(ruleID(f)) + ")"
 	}
@@ -285,8 +285,8 @@ func markdownRow(f findings.Finding, baseline bool) string {
 		decisionBadge(f.Decision),
 		string(severityOf(f.Severity)),
 		rule,
-		mdCell(truncateRunes(markdownSubject(f), mdMaxCell)),
-		mdCell(truncateRunes(oneLine(fixed), mdMaxCell)),
+		mdCell(truncate(markdownSubject(f), mdMaxCell)),
+		mdCell(truncate(oneLine(fixed), mdMaxCell)),
 	}
 	if baseline {
 		cells = append(cells, mdCell(oneLine(f.Baseline)))

@@ -76,7 +76,7 @@ func (o *tableOutputter) Output(w io.Writer, doc *findings.Document) error {
 	if rs := documentLevelResults(doc); len(rs) > 0 {
 		buf.WriteString("Policy results about the whole scan:\n")
 		for _, r := range rs {
-			fmt.Fprintf(&buf, "  %s  %s\n", o.paint(r.Level, decisionColor(r.Level)), policyResultText(r.PolicyResult))
+			fmt.Fprintf(&buf, "  %s  %s\n", o.paint(r.Level, decisionColor(r.Level)), policyLine(r.PolicyResult, true))
 		}
 		buf.WriteString("\n")
 	}
@@ -199,9 +199,9 @@ func fitWidths(widths []int, width int) {
 }
 
 // truncate shortens s to at most n runes, ending it with an ellipsis when
-// cut.
+// cut; n <= 0 means no limit.
 func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+	if n <= 0 || utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	r := []rune(s)
@@ -211,17 +211,6 @@ func truncate(s string, n int) string {
 // oneLine replaces line breaks and tabs, which would break the table.
 func oneLine(s string) string {
 	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
-}
-
-func policyResultText(r findings.PolicyResult) string {
-	msg := oneLine(r.Msg)
-	if r.ID != "" {
-		msg += " (finding " + r.ID + ")"
-	}
-	if r.Policy != "" {
-		return r.Policy + ": " + msg
-	}
-	return msg
 }
 
 // summary is the one-line total, e.g.
