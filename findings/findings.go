@@ -73,14 +73,42 @@ type Tool struct {
 	Version string `json:"version"`
 }
 
+// The kinds of scan target.
+const (
+	// TargetDirectory is a directory tree: paths in it are relative to it.
+	TargetDirectory = "directory"
+	// TargetFile is a single file (a lockfile): paths are relative to the
+	// file's directory, so that a file it includes (requirements.txt's
+	// "-r base.txt") has a path too.
+	TargetFile = "file"
+	// TargetImage is a container image: paths are the files in the image,
+	// relative to its root.
+	TargetImage = "image"
+)
+
 // Scan records one scanner's run over one target, so that a report (and a
 // policy) can tell "scanned and found nothing" from "not scanned".
 type Scan struct {
 	Scanner string `json:"scanner"`
-	// Target is what was scanned, as the user named it (a path, an image).
+	// Target names what was scanned: a path relative to the report root
+	// (see Root) or an image reference (whose local paths are relative to
+	// the root too). Findings name it in Location.Target.
 	Target string `json:"target"`
+	// Kind is TargetDirectory, TargetFile or TargetImage; empty in
+	// documents written before it existed, read as a directory.
+	Kind string `json:"kind,omitempty"`
+	// Source says what of the target was read when it is not its files
+	// as they are: "git history", "git history after REF", "staged
+	// changes".
+	Source string `json:"source,omitempty"`
+	// Config is the configuration file the scanner used (the secret
+	// scanner's .gitleaks.toml), relative to the report root.
+	Config string `json:"config,omitempty"`
 	// Stats holds counts such as "files", "packages", "skipped_binary".
 	Stats map[string]int `json:"stats,omitempty"`
+	// Warnings say what a person should know about the scan, such as
+	// that it found nothing to read ("no lockfile or manifest found").
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Finding is one problem a scanner found.
@@ -138,14 +166,33 @@ type CVSS struct {
 	Vector string  `json:"vector"`
 }
 
-// Location is where a finding is, relative to the scanned root.
+// Location is where a finding is: in which scanned target, and where
+// within it. Scanners fill it with raw places; each report format decides
+// how to print it (see docs/findings.md). With Finding.Image (the layer)
+// and Finding.Commit it is the finding's whole place.
 type Location struct {
-	// Path is slash-separated and relative to the scanned root.
+	// Target is the scanned target the finding is in, as Scan.Target
+	// names it; empty in documents written before it existed.
+	Target string `json:"target,omitempty"`
+	// Path is slash-separated and relative to the target: to the scanned
+	// directory, to a scanned file's directory, or to an image's root
+	// ("usr/lib/os-release"). Empty for a finding about a whole image (its
+	// configuration).
 	Path string `json:"path"`
 	// Line is 1-based; 0 (omitted) when the scanner cannot tell.
 	Line int `json:"line,omitempty"`
 	// Column is 1-based; 0 (omitted) when unknown.
 	Column int `json:"column,omitempty"`
+	// Dockerfile is the Dockerfile instruction that created the finding's
+	// layer, when the image was scanned with its Dockerfile.
+	Dockerfile *FileLine `json:"dockerfile,omitempty"`
+}
+
+// FileLine is a line of a file in the repository, the path relative to the
+// report root (see Root).
+type FileLine struct {
+	Path string `json:"path"`
+	Line int    `json:"line,omitempty"`
 }
 
 // Secret describes a hard-coded credential without revealing it.
@@ -164,7 +211,8 @@ type Secret struct {
 // Image locates a finding in a container image.
 type Image struct {
 	// Ref is the image as the user named it (registry reference,
-	// docker-archive:FILE, oci:DIR, dir:PATH).
+	// docker-archive:FILE, oci:DIR, dir:PATH), a local path relative to
+	// the report root as in Scan.Target.
 	Ref string `json:"ref"`
 	// Path is the file in the image, absolute ("/var/lib/dpkg/status");
 	// empty for findings about the image's configuration.
@@ -236,6 +284,10 @@ type PolicyResult struct {
 	// Rule describes the rule that produced the result, from its METADATA
 	// annotation, when it has one.
 	Rule *RuleMeta `json:"rule,omitempty"`
+	// Location is where the rule is written, when its policy file lies
+	// under the report root: reports point results about the whole scan
+	// there.
+	Location *FileLine `json:"location,omitempty"`
 }
 
 // RuleMeta is what a policy's METADATA annotation says of a deny or warn
@@ -257,8 +309,9 @@ func Fingerprint(parts ...string) string {
 	return hex.EncodeToString(h[:16])
 }
 
-// Sort orders findings deterministically: by scanner, path, line, package,
-// rule and finally ID, so that reports of the same input are byte-identical.
+// Sort orders findings deterministically: by scanner, target, path, line,
+// package, rule and finally ID, so that reports of the same input are
+// byte-identical.
 func Sort(fs []Finding) {
 	slices.SortFunc(fs, Compare)
 }
@@ -267,6 +320,7 @@ func Sort(fs []Finding) {
 func Compare(a, b Finding) int {
 	return cmp.Or(
 		cmp.Compare(a.Scanner, b.Scanner),
+		cmp.Compare(a.Location.Target, b.Location.Target),
 		cmp.Compare(a.Location.Path, b.Location.Path),
 		cmp.Compare(a.Location.Line, b.Location.Line),
 		cmp.Compare(pkgKey(a.Package), pkgKey(b.Package)),

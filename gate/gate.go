@@ -1,6 +1,6 @@
 // Package gate is secgate's one entry point: Run takes one Options value,
-// runs the scanners over the target, has the policy decide over the whole
-// findings document, and returns the decided document.
+// runs the scanners that apply to the targets, has the policy decide over
+// the whole findings document, and returns the decided document.
 //
 // A denied gate is not an error: Run returns the document with
 // Decision.Result "fail", and the caller turns that into exit code 1. Any
@@ -13,23 +13,31 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/osv"
 	"github.com/secgate/secgate/policies"
 	"github.com/secgate/secgate/scanners"
 	"github.com/secgate/secgate/scanners/container"
 	"github.com/secgate/secgate/scanners/deps"
-	"github.com/secgate/secgate/scanners/osv"
 	"github.com/secgate/secgate/scanners/secrets"
 )
 
 // Options configure one run of the gate.
 type Options struct {
-	// Path is the directory (or lockfile) to scan.
+	// Path is the directory or lockfile to scan; empty scans no path,
+	// only Images.
 	Path string
+	// Images are container images to scan in the same gate (see
+	// container.Open).
+	Images []string
+	// Config is the configuration file the options came from ("" for
+	// none): results about the whole scan whose rule is in no file of the
+	// repository point at it.
+	Config string
 	// OfflineDB is a directory holding the OSV export as
 	// <Ecosystem>/all.zip. When empty, advisories come from the OSV API.
 	OfflineDB string
@@ -37,28 +45,19 @@ type Options struct {
 	// HTTPClient the client for it (http.DefaultClient when nil).
 	OSVAPI     string
 	HTTPClient *http.Client
-	// NoIgnore also scans files excluded by .gitignore (dependency scan;
-	// the secret scanner always reads them).
-	NoIgnore bool
 	// Exclude names directories under Path, relative to it, that neither
 	// the dependency nor the secret scanner reads (see scanners.Exclude).
 	Exclude []string
-	// Scanners selects the scanners by name; all when empty.
+	// Scanners selects the scanners by name; all that apply when empty
+	// (only secrets, when Secrets.Mode reads git).
 	Scanners []string
-	// Secrets configures the secret scanner (its Path is Options.Path).
-	Secrets secrets.Options
-	// SkipPath scans no PATH: only the images.
-	SkipPath bool
-	// Images are container images to scan (see container.Open), in the
-	// same gate as the path.
-	Images []string
-	// Dockerfile, when set, is the Dockerfile of the images: findings
-	// point at its lines.
-	Dockerfile string
-	// ImageLimits bound what is read from images.
-	ImageLimits container.Limits
-	// Registry configures registry access (credentials, transport).
-	Registry container.OpenOptions
+	// SecretRules is a gitleaks TOML config for the secret scans of the
+	// path and the images; empty means Path/.gitleaks.toml when it
+	// exists, else gitleaks' default rules.
+	SecretRules string
+	Deps        deps.Options
+	Secrets     secrets.Options
+	Container   container.Options
 	// Baseline is a JSON report of an earlier run (e.g. of the target
 	// branch): findings it holds are marked "existing", the others "new".
 	Baseline string
@@ -80,81 +79,31 @@ var (
 
 // Run scans, decides and returns the decided findings document.
 func Run(ctx context.Context, opts Options) (*findings.Document, error) {
-	if opts.Path == "" {
-		opts.Path = "."
-	}
-	root := opts.Path
-	if opts.SkipPath {
-		root = ""
-	} else if fi, err := os.Stat(root); err == nil && !fi.IsDir() {
-		root = filepath.Dir(root)
+	root, targets, err := resolveTargets(opts)
+	if err != nil {
+		return nil, err
 	}
 	exclude, err := scanners.ParseExclude(opts.Exclude)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 	}
-	// Load the policy and the baseline first: a broken policy fails fast,
+	// The policy and the baseline first: a broken policy fails fast,
 	// before a long scan.
-	engine, err := NewEngine(ctx, opts.Policy, root)
+	engine, err := NewEngine(ctx, opts.Policy, root, pathDir(targets))
 	if err != nil {
 		return nil, err
 	}
+	types := opts.types(scanners.Env{Root: root, Matcher: opts.matcher(), Exclude: exclude, Progress: opts.Progress}, pathDir(targets))
+	identity := identities(types)
 	var baseline Baseline
 	if opts.Baseline != "" {
-		if baseline, err = LoadBaseline(opts.Baseline); err != nil {
+		if baseline, err = LoadBaseline(opts.Baseline, identity); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 		}
 	}
-
-	var matcher osv.Matcher
-	if opts.OfflineDB != "" {
-		matcher = osv.NewOffline(opts.OfflineDB)
-	} else {
-		matcher = osv.NewOnline(osv.OnlineOptions{BaseURL: opts.OSVAPI, HTTPClient: opts.HTTPClient, UserAgent: "secgate/" + opts.Version})
-	}
-	for _, name := range opts.Scanners {
-		if !slices.Contains([]string{findings.ScannerDeps, findings.ScannerSecrets, findings.ScannerContainer}, name) {
-			return nil, fmt.Errorf("%w: unknown scanner %q (want deps, secrets or container)", ErrOptions, name)
-		}
-	}
-	want := func(name string) bool { return len(opts.Scanners) == 0 || slices.Contains(opts.Scanners, name) }
-	var rules *secrets.Rules
-	if (want(findings.ScannerSecrets) && !opts.SkipPath) || (want(findings.ScannerContainer) && len(opts.Images) > 0) {
-		root := opts.Path
-		if opts.SkipPath {
-			root = ""
-		}
-		if rules, _, err = secrets.ResolveRules(root, opts.Secrets.Config); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrOptions, err)
-		}
-	}
-	var all []scanners.Scanner
-	if !opts.SkipPath {
-		if want(findings.ScannerDeps) {
-			all = append(all, deps.New(deps.Options{Path: opts.Path, Matcher: matcher, NoIgnore: opts.NoIgnore, Exclude: exclude, Progress: opts.Progress}))
-		}
-		if want(findings.ScannerSecrets) {
-			sopts := opts.Secrets
-			sopts.Path, sopts.Progress, sopts.Rules, sopts.Exclude = opts.Path, opts.Progress, rules, exclude
-			all = append(all, secrets.New(sopts))
-		}
-	}
-	if want(findings.ScannerContainer) {
-		dfLoc := opts.Dockerfile
-		if dfLoc != "" {
-			dfLoc = filepath.ToSlash(filepath.Clean(dfLoc))
-		}
-		for _, ref := range opts.Images {
-			all = append(all, container.New(container.Options{
-				Ref: ref, Matcher: matcher, Secrets: rules,
-				Dockerfile: opts.Dockerfile, DockerfileLocation: dfLoc,
-				Open: opts.Registry, Limits: opts.ImageLimits,
-				MaxSecretFileSize: opts.Secrets.MaxFileSize, Progress: opts.Progress,
-			}))
-		}
-	}
-	if len(all) == 0 {
-		return nil, fmt.Errorf("%w: nothing to scan (no path, no image, or no matching --scanners)", ErrOptions)
+	plan, err := build(types, opts.selected(), targets)
+	if err != nil {
+		return nil, err
 	}
 
 	doc := &findings.Document{
@@ -163,24 +112,159 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 		Scans:         []findings.Scan{},
 		Findings:      []findings.Finding{},
 	}
-	for _, s := range all {
-		res, err := s.Scan(ctx)
+	for _, p := range plan {
+		res, err := p.scanner.Scan(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrScan, s.Name(), err)
+			return nil, fmt.Errorf("%w: %s: %w", ErrScan, p.name, err)
 		}
+		res.Scan.Scanner, res.Scan.Target, res.Scan.Kind = p.name, p.target.Name, p.target.Kind
 		doc.Scans = append(doc.Scans, res.Scan)
-		doc.Findings = append(doc.Findings, res.Findings...)
+		for _, f := range res.Findings {
+			f.Location.Target = p.target.Name
+			doc.Findings = append(doc.Findings, f)
+		}
 	}
 	findings.Sort(doc.Findings)
 	if baseline != nil {
-		baseline.Mark(doc)
+		baseline.Mark(doc, identity)
 	}
 
 	opts.Progress.Report(fmt.Sprintf("deciding on %d findings", len(doc.Findings)))
-	decision, err := engine.Decide(ctx, doc)
+	verdict, err := engine.Decide(ctx, doc)
 	if err != nil {
 		return nil, err
 	}
-	doc.Decision = decision
+	verdict.Apply(doc)
+	if cfg, ok := root.Rel(opts.Config); opts.Config != "" && ok {
+		pointAt(doc, &findings.FileLine{Path: cfg, Line: 1})
+	}
 	return doc, nil
+}
+
+// pointAt gives the results about the whole document (about no finding of
+// it) that name no file the location where.
+func pointAt(doc *findings.Document, where *findings.FileLine) {
+	ids := make(map[string]bool, len(doc.Findings))
+	for _, f := range doc.Findings {
+		ids[f.ID] = true
+	}
+	for _, rs := range [][]findings.PolicyResult{doc.Decision.Deny, doc.Decision.Warn} {
+		for i := range rs {
+			if !ids[rs[i].ID] && rs[i].Location == nil {
+				rs[i].Location = where
+			}
+		}
+	}
+}
+
+// resolveTargets returns the report root and the targets: the path, then
+// the images in the order given.
+func resolveTargets(opts Options) (findings.Root, []scanners.Target, error) {
+	root, err := findings.NewRoot(opts.Path)
+	if err != nil {
+		return root, nil, fmt.Errorf("%w: %w", ErrOptions, err)
+	}
+	var targets []scanners.Target
+	if opts.Path != "" {
+		t, err := scanners.PathTarget(opts.Path, root)
+		if err != nil {
+			return root, nil, fmt.Errorf("%w: %w", ErrOptions, err)
+		}
+		targets = append(targets, t)
+	}
+	for _, ref := range opts.Images {
+		targets = append(targets, scanners.Target{Kind: findings.TargetImage, Name: container.TargetName(ref, root), Path: ref})
+	}
+	return root, targets, nil
+}
+
+// pathDir is the scanned directory (a scanned file's directory), where the
+// default waivers and secret rules files are looked for; "" without a path.
+func pathDir(targets []scanners.Target) string {
+	for _, t := range targets {
+		switch t.Kind {
+		case findings.TargetDirectory:
+			return t.Path
+		case findings.TargetFile:
+			return filepath.Dir(t.Path)
+		}
+	}
+	return ""
+}
+
+func (opts Options) matcher() osv.Matcher {
+	if opts.OfflineDB != "" {
+		return osv.NewOffline(opts.OfflineDB)
+	}
+	return osv.NewOnline(osv.OnlineOptions{BaseURL: opts.OSVAPI, HTTPClient: opts.HTTPClient, UserAgent: "secgate/" + opts.Version})
+}
+
+// types are the scanners of the run, each with its own options.
+func (opts Options) types(env scanners.Env, dir string) []scanners.Type {
+	rules := secrets.NewRuleSource(dir, opts.SecretRules)
+	return []scanners.Type{
+		deps.NewType(opts.Deps, env),
+		secrets.NewType(opts.Secrets, env, rules),
+		container.NewType(opts.Container, env, rules),
+	}
+}
+
+// selected are the scanners asked for: --scanners, else every one, but
+// only secrets when the secret scanner reads git history or the index.
+func (opts Options) selected() []string {
+	if len(opts.Scanners) == 0 && opts.Secrets.Mode != secrets.Tree {
+		return []string{findings.ScannerSecrets}
+	}
+	return opts.Scanners
+}
+
+// identities maps a finding to its baseline identity, as its scanner
+// defines it; the finding's ID for a scanner secgate does not know.
+func identities(types []scanners.Type) func(*findings.Finding) string {
+	return func(f *findings.Finding) string {
+		for _, ty := range types {
+			if ty.Name() == f.Scanner {
+				return ty.Identity(f)
+			}
+		}
+		return f.ID
+	}
+}
+
+// step is one scanner over one target.
+type step struct {
+	name    string
+	target  scanners.Target
+	scanner scanners.Scanner
+}
+
+// build returns a scanner for every target of every selected type that
+// applies to it, in target order.
+func build(types []scanners.Type, names []string, targets []scanners.Target) ([]step, error) {
+	known := make([]string, len(types))
+	for i, ty := range types {
+		known[i] = ty.Name()
+	}
+	for _, name := range names {
+		if !slices.Contains(known, name) {
+			return nil, fmt.Errorf("%w: unknown scanner %q (want %s)", ErrOptions, name, strings.Join(known, ", "))
+		}
+	}
+	var plan []step
+	for _, t := range targets {
+		for _, ty := range types {
+			if len(names) > 0 && !slices.Contains(names, ty.Name()) || !ty.Applies(t) {
+				continue
+			}
+			s, err := ty.New(t)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+			}
+			plan = append(plan, step{name: ty.Name(), target: t, scanner: s})
+		}
+	}
+	if len(plan) == 0 {
+		return nil, fmt.Errorf("%w: nothing to scan (no path, no image, or no scanner of --scanners applies)", ErrOptions)
+	}
+	return plan, nil
 }

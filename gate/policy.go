@@ -36,9 +36,11 @@ type PolicyOptions struct {
 	Today string
 }
 
-// NewEngine loads and compiles the policies. root is the scanned directory
-// ("" when there is none), where a default waivers file is looked for.
-func NewEngine(ctx context.Context, p PolicyOptions, root string) (*policies.Engine, error) {
+// NewEngine loads and compiles the policies. root is the report root, which
+// results of the team's policy files name their files relative to; dir is
+// the scanned directory ("" when there is none), where a default waivers
+// file is looked for.
+func NewEngine(ctx context.Context, p PolicyOptions, root findings.Root, dir string) (*policies.Engine, error) {
 	if p.FailOn == "" {
 		p.FailOn = findings.SeverityHigh
 	}
@@ -72,21 +74,32 @@ func NewEngine(ctx context.Context, p PolicyOptions, root string) (*policies.Eng
 		return nil, fmt.Errorf("%w: %w", ErrPolicy, err)
 	}
 	waiversFile := p.Waivers
-	if waiversFile == "" && root != "" {
-		candidate := filepath.Join(root, policies.WaiversFile)
+	if waiversFile == "" && dir != "" {
+		candidate := filepath.Join(dir, policies.WaiversFile)
 		if fi, err := os.Stat(candidate); err == nil && !fi.IsDir() {
 			waiversFile = candidate
 		}
 	}
 	var waivers []findings.Waiver
+	var waiversAt *findings.FileLine
 	if waiversFile != "" {
 		if waivers, err = policies.LoadWaivers(waiversFile); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrPolicy, err)
 		}
+		if rel, ok := root.Rel(waiversFile); ok {
+			waiversAt = &findings.FileLine{Path: rel, Line: 1}
+		}
 	}
 	return policies.New(ctx, policies.Options{
 		Modules: modules, NoDefaults: p.NoDefaults, Data: data,
-		Waivers: waivers, Today: p.Today, Timeout: p.Timeout,
+		Waivers: waivers, WaiversLocation: waiversAt, Today: p.Today, Timeout: p.Timeout,
+		Locate: func(module string) (string, bool) {
+			// Modules are named by their file, bundle modules "bundle:NAME".
+			if fi, err := os.Stat(filepath.FromSlash(module)); err != nil || !fi.Mode().IsRegular() {
+				return "", false
+			}
+			return root.Rel(filepath.FromSlash(module))
+		},
 	})
 }
 

@@ -348,7 +348,7 @@ func loadRemote(ctx context.Context, opts BundleOptions, vc *bundle.Verification
 		}
 		b, err := readTarball(cached.body, vc)
 		if err != nil {
-			return nil, fmt.Errorf("%v; cached copy: %w", cause, err)
+			return nil, fmt.Errorf("%w; cached copy: %w", cause, err)
 		}
 		b.Source = "cache:" + display
 		b.Warning = fmt.Sprintf("%v: using the copy cached %s", cause, cached.fetched.Format(time.RFC3339))

@@ -369,7 +369,7 @@ func checkBundleDecides(t *testing.T, b *Bundle) {
 		t.Fatalf("engine: %v", err)
 	}
 	doc := document(vuln("v1", findings.SeverityLow))
-	dec, err := e.Decide(ctx, doc)
+	dec, err := decideAndApply(e, doc)
 	if err != nil {
 		t.Fatal(err)
 	}

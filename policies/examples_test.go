@@ -362,7 +362,7 @@ func TestExamplesDecide(t *testing.T) {
 					t.Fatal(err)
 				}
 				doc := document(slices.Clone(tt.findings)...)
-				dec, err := e.Decide(context.Background(), doc)
+				dec, err := decideAndApply(e, doc)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -52,7 +52,7 @@ func TestWaiversInDecide(t *testing.T) {
 				t.Fatal(err)
 			}
 			d := doc()
-			dec, err := e.Decide(context.Background(), d)
+			dec, err := decideAndApply(e, d)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,7 +155,7 @@ deny contains {"msg": sprintf("%d medium vulnerabilities (limit 2)", [n])} if {
 		t.Fatal(err)
 	}
 	doc := document(vuln("a", "medium"), vuln("b", "medium"), vuln("c", "medium"))
-	dec, err := e.Decide(context.Background(), doc)
+	dec, err := decideAndApply(e, doc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,13 +102,21 @@ func (b *inputBuilder) object(start int) *ast.Term {
 func (b *inputBuilder) scan(s *findings.Scan) *ast.Term {
 	start := len(b.items)
 	b.add("scanner", b.str(s.Scanner))
-	b.add("target", b.text(s.Target))
+	b.add("target", b.str(s.Target))
+	if s.Kind != "" {
+		b.add("kind", b.str(s.Kind))
+	}
+	b.addString("source", s.Source)
+	b.addString("config", s.Config)
 	if len(s.Stats) > 0 {
 		stats := len(b.items)
 		for name, n := range s.Stats {
 			b.add(name, ast.IntNumberTerm(n))
 		}
 		b.add("stats", b.object(stats))
+	}
+	if len(s.Warnings) > 0 {
+		b.add("warnings", b.strs(s.Warnings))
 	}
 	return b.object(start)
 }
@@ -128,12 +136,23 @@ func (b *inputBuilder) finding(f *findings.Finding) *ast.Term {
 		b.add("cvss", b.object(cvss))
 	}
 	loc := len(b.items)
-	b.add("path", b.text(f.Location.Path))
+	if f.Location.Target != "" {
+		b.add("target", b.str(f.Location.Target))
+	}
+	b.add("path", b.str(f.Location.Path))
 	if f.Location.Line != 0 {
 		b.add("line", ast.IntNumberTerm(f.Location.Line))
 	}
 	if f.Location.Column != 0 {
 		b.add("column", ast.IntNumberTerm(f.Location.Column))
+	}
+	if d := f.Location.Dockerfile; d != nil {
+		o := len(b.items)
+		b.add("path", b.str(d.Path))
+		if d.Line != 0 {
+			b.add("line", ast.IntNumberTerm(d.Line))
+		}
+		b.add("dockerfile", b.object(o))
 	}
 	b.add("location", b.object(loc))
 	if p := f.Package; p != nil {

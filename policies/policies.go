@@ -75,6 +75,15 @@ type Options struct {
 	// Today is the date waivers expire against (YYYY-MM-DD); today in UTC
 	// when empty.
 	Today string
+	// Locate returns the path, relative to the report root, of a module
+	// of Modules (by its name), and whether it is a file under the root.
+	// Results of the module's deny and warn rules then carry its
+	// location. Nil locates nothing.
+	Locate func(module string) (string, bool)
+	// WaiversLocation is the waivers file, relative to the report root,
+	// when it lies under it: the results of the secgate.waivers package
+	// (a waiver expired, a waiver matched nothing) point there.
+	WaiversLocation *findings.FileLine
 }
 
 // Engine evaluates compiled policies. It is safe for concurrent use.
@@ -96,6 +105,9 @@ type policyRules struct {
 	warnVar string
 	// meta describes the deny and warn rules, from METADATA annotations.
 	denyMeta, warnMeta *findings.RuleMeta
+	// loc is where the package's first deny and warn rules are written,
+	// when that is a file under the report root.
+	denyLoc, warnLoc *findings.FileLine
 }
 
 // New parses and compiles the default policies and prepares the query that
@@ -186,9 +198,24 @@ func newEngine(ctx context.Context, opts Options, modules map[string]string) (*E
 		return nil, policyError("compile policies", err)
 	}
 
-	policies, err := discover(compiler)
+	locate := func(string) (string, bool) { return "", false }
+	if opts.Locate != nil {
+		locate = func(module string) (string, bool) {
+			if _, user := opts.Modules[module]; !user {
+				return "", false // an embedded default
+			}
+			return opts.Locate(module)
+		}
+	}
+	policies, err := discover(compiler, locate)
 	if err != nil {
 		return nil, policyError("compile policies", err)
+	}
+	for i := range policies {
+		if p := &policies[i]; p.name == "secgate.waivers" && opts.WaiversLocation != nil {
+			p.denyLoc = cmp.Or(p.denyLoc, opts.WaiversLocation)
+			p.warnLoc = cmp.Or(p.warnLoc, opts.WaiversLocation)
+		}
 	}
 	waived := definesWaived(compiler)
 	body := queryBody(policies)
@@ -276,7 +303,7 @@ func compile(ctx context.Context, store storage.Store, modules map[string]*ast.M
 // rules. A deny or warn rule that would not be evaluated, or whose value
 // would not be a set, is an error: a policy that silently does nothing must
 // not pass the gate.
-func discover(c *ast.Compiler) ([]policyRules, error) {
+func discover(c *ast.Compiler, locate func(module string) (string, bool)) ([]policyRules, error) {
 	secgateRef := ast.MustParseRef("data.secgate")
 	configRef := ast.MustParseRef("data.secgate.config")
 	byName := map[string]*policyRules{}
@@ -309,10 +336,20 @@ func discover(c *ast.Compiler) ([]policyRules, error) {
 				if byName[p] == nil {
 					byName[p] = &policyRules{path: pkg.Copy(), name: p}
 				}
+				var where *findings.FileLine
+				if path, ok := locate(name); ok {
+					where = &findings.FileLine{Path: path, Line: r.Location.Row}
+				}
 				if rule == "deny" {
 					byName[p].denyVar = "deny"
+					if byName[p].denyLoc == nil {
+						byName[p].denyLoc = where
+					}
 				} else {
 					byName[p].warnVar = "warn"
+					if byName[p].warnLoc == nil {
+						byName[p].warnLoc = where
+					}
 				}
 			}
 		}
@@ -410,12 +447,54 @@ func normalizeData(data map[string]any) (map[string]any, error) {
 	return out, nil
 }
 
-// Decide evaluates the policies over doc in one evaluation. It sets
-// doc.Decision and each finding's Decision (deny if a deny result has its
-// id, else warn if a warn result has, else allow) and returns the decision.
-// The input the policies see is doc without any decision. On error doc is
-// left unchanged and the error wraps ErrPolicy.
-func (e *Engine) Decide(ctx context.Context, doc *findings.Document) (*findings.Decision, error) {
+// Verdict is what the policies decided about a document: the decision over
+// the whole of it and, for each finding, its own decision and waiver.
+type Verdict struct {
+	findings.Decision
+	waived  map[string]int // finding id → index in waivers
+	waivers []findings.Waiver
+}
+
+// Outcome is the decision on the finding with id: deny if a deny result has
+// its id, else waived if a waiver accepts it, else warn if a warn result
+// has its id, else allow; and the waiver, when waived.
+func (v *Verdict) Outcome(id string) (string, *findings.Waiver) {
+	if id == "" {
+		return findings.DecisionAllow, nil // results without an id are about the document
+	}
+	if i, ok := v.waived[id]; ok && v.decided(v.Waived, id) {
+		w := v.waivers[i]
+		return findings.DecisionWaived, &w
+	}
+	switch {
+	case v.decided(v.Deny, id):
+		return findings.DecisionDeny, nil
+	case v.decided(v.Warn, id):
+		return findings.DecisionWarn, nil
+	}
+	return findings.DecisionAllow, nil
+}
+
+func (v *Verdict) decided(rs []findings.PolicyResult, id string) bool {
+	_, ok := slices.BinarySearchFunc(rs, id, func(r findings.PolicyResult, id string) int { return cmp.Compare(r.ID, id) })
+	return ok
+}
+
+// Apply records the verdict in doc: doc.Decision, and each finding's
+// decision and waiver.
+func (v *Verdict) Apply(doc *findings.Document) {
+	d := v.Decision
+	doc.Decision = &d
+	for i := range doc.Findings {
+		f := &doc.Findings[i]
+		f.Decision, f.Waiver = v.Outcome(f.ID)
+	}
+}
+
+// Decide evaluates the policies over doc in one evaluation and returns the
+// verdict; doc is not changed (Verdict.Apply records it). The input the
+// policies see is doc without any decision. Errors wrap ErrPolicy.
+func (e *Engine) Decide(ctx context.Context, doc *findings.Document) (*Verdict, error) {
 	if doc == nil {
 		return nil, policyError("evaluate policies", errors.New("no findings document"))
 	}
@@ -437,15 +516,15 @@ func (e *Engine) Decide(ctx context.Context, doc *findings.Document) (*findings.
 		return nil, policyError("evaluate policies", fmt.Errorf("query returned %d results, want 1 (a deny or warn rule is undefined)", len(rs)))
 	}
 
-	dec := &findings.Decision{Result: findings.ResultPass, Deny: []findings.PolicyResult{}, Warn: []findings.PolicyResult{}}
+	dec := findings.Decision{Result: findings.ResultPass, Deny: []findings.PolicyResult{}, Warn: []findings.PolicyResult{}}
 	for _, p := range e.policies {
 		if p.denyVar != "" {
-			if dec.Deny, err = appendResults(dec.Deny, rs[0].Bindings[p.denyVar], p.name, "deny", p.denyMeta); err != nil {
+			if dec.Deny, err = appendResults(dec.Deny, rs[0].Bindings[p.denyVar], p.name, "deny", p.denyMeta, p.denyLoc); err != nil {
 				return nil, policyError("read policy results", err)
 			}
 		}
 		if p.warnVar != "" {
-			if dec.Warn, err = appendResults(dec.Warn, rs[0].Bindings[p.warnVar], p.name, "warn", p.warnMeta); err != nil {
+			if dec.Warn, err = appendResults(dec.Warn, rs[0].Bindings[p.warnVar], p.name, "warn", p.warnMeta, p.warnLoc); err != nil {
 				return nil, policyError("read policy results", err)
 			}
 		}
@@ -472,38 +551,19 @@ func (e *Engine) Decide(ctx context.Context, doc *findings.Document) (*findings.
 	for _, rs := range [][]findings.PolicyResult{dec.Deny, dec.Warn, dec.Waived} {
 		sortResults(rs)
 	}
-	dec.Deny = slices.Compact(dec.Deny)
-	dec.Warn = slices.Compact(dec.Warn)
-	dec.Waived = slices.Compact(dec.Waived)
+	dec.Deny = slices.CompactFunc(dec.Deny, samePolicyResult)
+	dec.Warn = slices.CompactFunc(dec.Warn, samePolicyResult)
+	dec.Waived = slices.CompactFunc(dec.Waived, samePolicyResult)
 	if len(dec.Deny) > 0 {
 		dec.Result = findings.ResultFail
 	}
+	return &Verdict{Decision: dec, waived: waived, waivers: e.waivers}, nil
+}
 
-	decisions := make(map[string]string, len(dec.Deny)+len(dec.Warn)+len(dec.Waived))
-	for _, r := range dec.Waived {
-		decisions[r.ID] = findings.DecisionWaived
-	}
-	for _, r := range dec.Warn {
-		if r.ID != "" {
-			decisions[r.ID] = findings.DecisionWarn
-		}
-	}
-	for _, r := range dec.Deny {
-		if r.ID != "" {
-			decisions[r.ID] = findings.DecisionDeny
-		}
-	}
-	for i := range doc.Findings {
-		f := &doc.Findings[i]
-		f.Decision = cmp.Or(decisions[f.ID], findings.DecisionAllow)
-		f.Waiver = nil
-		if f.Decision == findings.DecisionWaived {
-			w := e.waivers[waived[f.ID]]
-			f.Waiver = &w
-		}
-	}
-	doc.Decision = dec
-	return dec, nil
+// samePolicyResult reports whether two sorted results are the same (the
+// rule metadata and location of one package's rule are shared pointers).
+func samePolicyResult(a, b findings.PolicyResult) bool {
+	return a.ID == b.ID && a.Policy == b.Policy && a.Msg == b.Msg && a.Rule == b.Rule && a.Location == b.Location
 }
 
 // readWaived reads data.secgate.waivers.waived: finding id → waiver index.
@@ -535,7 +595,7 @@ func readWaived(v any, n int) (map[string]int, error) {
 }
 
 // appendResults appends the elements of one deny or warn set to dst.
-func appendResults(dst []findings.PolicyResult, v any, policy, rule string, meta *findings.RuleMeta) ([]findings.PolicyResult, error) {
+func appendResults(dst []findings.PolicyResult, v any, policy, rule string, meta *findings.RuleMeta, loc *findings.FileLine) ([]findings.PolicyResult, error) {
 	where := "data." + policy + "." + rule
 	t, ok := v.(*ast.Term)
 	if !ok {
@@ -550,7 +610,7 @@ func appendResults(dst []findings.PolicyResult, v any, policy, rule string, meta
 		if !ok {
 			return fmt.Errorf("%s: element %v is a %s, want an object with a string msg", where, elem, ast.ValueName(elem.Value))
 		}
-		r := findings.PolicyResult{Policy: policy, Rule: meta}
+		r := findings.PolicyResult{Policy: policy, Rule: meta, Location: loc}
 		mt := obj.Get(ast.InternedTerm("msg"))
 		if mt == nil {
 			return fmt.Errorf("%s: element %v has no msg", where, elem)
@@ -573,11 +633,13 @@ func appendResults(dst []findings.PolicyResult, v any, policy, rule string, meta
 	return dst, err
 }
 
+// sortResults orders results by finding ID (so Outcome can search them),
+// then policy and message.
 func sortResults(rs []findings.PolicyResult) {
 	slices.SortFunc(rs, func(a, b findings.PolicyResult) int {
 		return cmp.Or(
-			cmp.Compare(a.Policy, b.Policy),
 			cmp.Compare(a.ID, b.ID),
+			cmp.Compare(a.Policy, b.Policy),
 			cmp.Compare(a.Msg, b.Msg),
 		)
 	})

@@ -162,7 +162,7 @@ func TestDecideThresholds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := mustEngine(t, tt.opts, nil)
 			doc := all()
-			dec, err := e.Decide(context.Background(), doc)
+			dec, err := decideAndApply(e, doc)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,8 +172,8 @@ func TestDecideThresholds(t *testing.T) {
 			if dec.Result != findings.ResultFail {
 				t.Errorf("result = %q, want fail", dec.Result)
 			}
-			if doc.Decision != dec {
-				t.Error("doc.Decision is not the returned decision")
+			if doc.Decision == nil || !reflect.DeepEqual(*doc.Decision, dec.Decision) {
+				t.Error("Apply did not record the decision")
 			}
 		})
 	}
@@ -191,7 +191,7 @@ func TestDecideUnknownSeverityAlone(t *testing.T) {
 	for _, tt := range tests {
 		e := mustEngine(t, tt.opts, nil)
 		doc := document(vuln("u", findings.SeverityUnknown))
-		dec, err := e.Decide(context.Background(), doc)
+		dec, err := decideAndApply(e, doc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,7 +214,7 @@ func TestDecideFullDecision(t *testing.T) {
 		misconf("m2", findings.SeverityLow),
 		findings.Finding{ID: "x1", Kind: "license", Scanner: "deps", RuleID: "GPL", Severity: findings.SeverityHigh},
 	)
-	dec, err := e.Decide(context.Background(), doc)
+	dec, err := decideAndApply(e, doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestDecideFullDecision(t *testing.T) {
 			{Policy: "secgate.vulnerabilities", ID: "v1", Msg: "GO-2021-0113 (medium) in golang.org/x/text@0.3.5 (go.mod:5): fixed in 0.3.7"},
 		},
 	}
-	if !reflect.DeepEqual(dec, want) {
+	if !reflect.DeepEqual(&dec.Decision, want) {
 		got, _ := json.MarshalIndent(dec, "", "  ")
 		t.Errorf("decision:\n%s", got)
 	}
@@ -256,7 +256,7 @@ warn contains {"msg": "about the whole document"} if true
 		return findings.Finding{ID: id, Kind: "other", Scanner: "deps", RuleID: "R", Severity: findings.SeverityLow}
 	}
 	doc := document(other("both"), other("warned"), other("none"))
-	dec, err := e.Decide(context.Background(), doc)
+	dec, err := decideAndApply(e, doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,9 +307,9 @@ func TestDecideDeterministic(t *testing.T) {
 			first = b
 			for _, rs := range [][]findings.PolicyResult{dec.Deny, dec.Warn} {
 				if !slices.IsSortedFunc(rs, func(a, b findings.PolicyResult) int {
-					return strings.Compare(a.Policy+"\x00"+a.ID+"\x00"+a.Msg, b.Policy+"\x00"+b.ID+"\x00"+b.Msg)
+					return strings.Compare(a.ID+"\x00"+a.Policy+"\x00"+a.Msg, b.ID+"\x00"+b.Policy+"\x00"+b.Msg)
 				}) {
-					t.Error("results not sorted by policy, id, msg")
+					t.Error("results not sorted by id, policy, msg")
 				}
 			}
 			continue
@@ -323,7 +323,7 @@ func TestDecideDeterministic(t *testing.T) {
 func TestDecideEmpty(t *testing.T) {
 	e := mustEngine(t, Options{}, nil)
 	for _, doc := range []*findings.Document{{}, document()} {
-		dec, err := e.Decide(context.Background(), doc)
+		dec, err := decideAndApply(e, doc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -351,7 +351,7 @@ deny contains {"msg": "a finding has a decision", "id": f.id} if {
 `})
 	doc := document(vuln("a", findings.SeverityLow))
 	for i := range 2 {
-		dec, err := e.Decide(context.Background(), doc)
+		dec, err := decideAndApply(e, doc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -374,6 +374,8 @@ func TestInputValue(t *testing.T) {
 	full.Decision = findings.DecisionDeny
 	full.Waiver = &findings.Waiver{ID: "a", RuleID: "GO-2021-0113", Path: "go.mod", Package: "golang.org/x/text", Reason: "r", Expires: "2099-01-01", Owner: "team"}
 	full.Location.Column = 9
+	full.Location.Target = "."
+	full.Location.Dockerfile = &findings.FileLine{Path: "Dockerfile", Line: 3}
 	full.Baseline = findings.BaselineNew
 	full.Secret = &findings.Secret{Redacted: "AKIA…", Length: 20, Confidence: "high", Entropy: 3.9}
 	full.Image = &findings.Image{Ref: "docker-archive:app.tar", Path: "/var/lib/dpkg/status", Layer: &findings.Layer{Index: 1, DiffID: "sha256:abc", Command: "RUN apt-get install -y openssl"}}
@@ -383,7 +385,8 @@ func TestInputValue(t *testing.T) {
 	assertAllSet(t, reflect.ValueOf(full), "finding")
 	minimal := findings.Finding{ID: "b", Kind: findings.KindSecret, Scanner: "secrets", RuleID: "r", Severity: findings.SeverityLow, Location: findings.Location{Path: "p"}}
 	doc := document(full, minimal, secret("c"))
-	doc.Scans = append(doc.Scans, findings.Scan{Scanner: "secrets", Target: "."})
+	doc.Scans = append(doc.Scans, findings.Scan{Scanner: "secrets", Target: ".", Kind: findings.TargetDirectory, Source: "git history",
+		Config: ".gitleaks.toml", Stats: map[string]int{"files": 0}, Warnings: []string{"no commit to scan"}})
 	doc.Decision = &findings.Decision{Result: findings.ResultFail}
 
 	plain := *doc
@@ -502,7 +505,7 @@ deny contains {"msg": level} if true
 			}
 			doc := document(vuln("a", findings.SeverityLow))
 			start := time.Now()
-			dec, err := e.Decide(context.Background(), doc)
+			dec, err := decideAndApply(e, doc)
 			if err == nil {
 				t.Fatalf("Decide = %+v, want error containing %q", dec, tt.wantDecide)
 			}
@@ -559,7 +562,7 @@ func TestNoPolicies(t *testing.T) {
 // rule out: the engine still refuses it.
 func TestAppendResultsNotASet(t *testing.T) {
 	for _, v := range []any{nil, ast.IntNumberTerm(1), ast.ArrayTerm(ast.StringTerm("x"))} {
-		if _, err := appendResults(nil, v, "secgate.x", "deny", nil); err == nil {
+		if _, err := appendResults(nil, v, "secgate.x", "deny", nil, nil); err == nil {
 			t.Errorf("appendResults(%v) succeeded", v)
 		}
 	}
@@ -574,13 +577,13 @@ func TestDecidePolicyNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &findings.Decision{
+	want := findings.Decision{
 		Waived: []findings.PolicyResult{},
 		Result: findings.ResultFail,
 		Deny:   []findings.PolicyResult{{Policy: `secgate["team-a"]`, Msg: "a"}},
 		Warn:   []findings.PolicyResult{{Policy: "secgate.extra", Msg: "b"}},
 	}
-	if !reflect.DeepEqual(dec, want) {
+	if !reflect.DeepEqual(dec.Decision, want) {
 		t.Errorf("decision = %+v, want %+v", dec, want)
 	}
 }
@@ -592,7 +595,7 @@ func TestDecideConcurrent(t *testing.T) {
 	for i := range 4 {
 		wg.Go(func() {
 			doc := document(vuln(fmt.Sprint("v", i), findings.SeverityHigh), secret(fmt.Sprint("s", i)))
-			dec, err := e.Decide(context.Background(), doc)
+			dec, err := decideAndApply(e, doc)
 			if err != nil {
 				t.Error(err)
 				return
@@ -624,5 +627,73 @@ func assertAllSet(t *testing.T, v reflect.Value, path string) {
 	}
 	for i := range v.NumField() {
 		assertAllSet(t, v.Field(i), path+"."+v.Type().Field(i).Name)
+	}
+}
+
+// decideAndApply is Decide, then Apply on success, for tests that check the
+// findings' decisions.
+func decideAndApply(e *Engine, doc *findings.Document) (*Verdict, error) {
+	v, err := e.Decide(context.Background(), doc)
+	if err == nil {
+		v.Apply(doc)
+	}
+	return v, err
+}
+
+// Decide returns the verdict and changes nothing in the document: the
+// caller records it with Apply.
+func TestDecideLeavesTheDocument(t *testing.T) {
+	e := mustEngine(t, Options{Waivers: []findings.Waiver{{ID: "w", Reason: "r", Expires: "2099-01-01"}}}, nil)
+	doc := document(vuln("a", findings.SeverityCritical), vuln("w", findings.SeverityHigh), vuln("l", findings.SeverityLow))
+	before := fmt.Sprintf("%+v", *doc)
+	v, err := e.Decide(context.Background(), doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := fmt.Sprintf("%+v", *doc); after != before {
+		t.Fatalf("Decide changed the document:\n%s\n%s", before, after)
+	}
+	v.Apply(doc)
+	want := map[string]string{"a": "deny", "w": "waived", "l": "warn"}
+	if got := decisions(doc); !reflect.DeepEqual(got, want) {
+		t.Errorf("after Apply: %v, want %v", got, want)
+	}
+	if doc.Findings[1].Waiver == nil || doc.Findings[1].Waiver.Reason != "r" {
+		t.Errorf("waiver %+v", doc.Findings[1].Waiver)
+	}
+}
+
+// A result of a team's policy file names the file (as Locate says) and the
+// line of the package's first deny or warn rule; the embedded defaults,
+// which are in no repository, name none.
+func TestResultLocations(t *testing.T) {
+	team := "package secgate.team\n\n# a comment\nwarn contains {\"msg\": \"too many\"} if true\n\ndeny contains {\"msg\": \"nope\"} if true\n"
+	located := map[string]string{}
+	e, err := New(context.Background(), Options{
+		Modules: map[string]string{"/abs/repo/policies/team.rego": team},
+		Locate: func(module string) (string, bool) {
+			located[module] = "asked"
+			return "policies/team.rego", true
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := e.Decide(context.Background(), document(vuln("a", findings.SeverityCritical)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]findings.FileLine{"nope": {Path: "policies/team.rego", Line: 6}, "too many": {Path: "policies/team.rego", Line: 4}}
+	for _, r := range append(slices.Clone(dec.Deny), dec.Warn...) {
+		w, ok := want[r.Msg]
+		switch {
+		case ok && (r.Location == nil || *r.Location != w):
+			t.Errorf("%q at %+v, want %+v", r.Msg, r.Location, w)
+		case !ok && r.Location != nil:
+			t.Errorf("default policy result %q located at %+v", r.Msg, r.Location)
+		}
+	}
+	if len(located) != 1 {
+		t.Errorf("Locate asked for %v, want only the team's module", located)
 	}
 }

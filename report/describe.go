@@ -1,53 +1,14 @@
 package report
 
 import (
-	"cmp"
 	"fmt"
-	pathpkg "path"
 	"strings"
 
 	"github.com/secgate/secgate/findings"
 )
 
-// Text shared by the CI formats (junit, gitlab, markdown and the GitHub
-// annotations): one-line descriptions of findings and policy results.
-
-// findingSummary describes a finding in one or two sentences, without its
-// location or decision, e.g.
-// "golang.org/x/text@0.3.5 is affected by GO-2021-0113: Out-of-bounds read in golang.org/x/text/language. Fixed in 0.3.7."
-// or "AWS access key ID (aws-access-key-id)." Never a secret value.
-func findingSummary(f findings.Finding) string {
-	id := ruleID(f)
-	title := oneLine(strings.TrimSpace(f.Title))
-	if v := f.Vulnerability; v != nil && strings.TrimSpace(v.Summary) != "" {
-		title = oneLine(strings.TrimSpace(v.Summary))
-	}
-	switch {
-	case f.Package != nil && (f.Vulnerability != nil || f.Kind == findings.KindVulnerability):
-		s := fmt.Sprintf("%s is affected by %s", packageLabel(f.Package), id)
-		if title != "" && title != id {
-			s += ": " + strings.TrimSuffix(title, ".")
-		}
-		return s + ". " + fixText(f)
-	case f.Package != nil:
-		return fmt.Sprintf("%s: %s (%s).", packageLabel(f.Package), strings.TrimSuffix(cmp.Or(title, id), "."), id)
-	case title != "" && title != id:
-		return fmt.Sprintf("%s (%s).", strings.TrimSuffix(title, "."), id)
-	}
-	return id + "."
-}
-
-// fixText is "Fixed in 0.3.7." or "No fix is available." for vulnerability
-// findings, "" for the others.
-func fixText(f findings.Finding) string {
-	if f.Vulnerability == nil && f.Kind != findings.KindVulnerability {
-		return ""
-	}
-	if fixed := fixedVersions(f); len(fixed) > 0 {
-		return "Fixed in " + strings.Join(fixed, ", ") + "."
-	}
-	return "No fix is available."
-}
+// Text shared by the formats: one-line descriptions of severities and
+// policy results (a finding's own text is its view's, see view.go).
 
 // severityText is the severity, with the CVSS score when there is one:
 // "high, CVSS 7.5".
@@ -92,23 +53,13 @@ func policyTitle(r findings.PolicyResult) string {
 	return "secgate policy"
 }
 
-// withPathPrefix puts Options.PathPrefix in front of a finding path, as for
-// SARIF locations: finding paths are relative to the scanned root, CI
-// systems resolve them against the repository root.
-func withPathPrefix(prefix, path string) string {
-	if prefix == "" || path == "" || strings.HasPrefix(path, "/") {
-		return path
-	}
-	return pathpkg.Join(prefix, path)
-}
-
 // findingIDOrFingerprint is the finding's ID, or for a finding without one
-// the fingerprint SARIF uses for it.
-func findingIDOrFingerprint(f findings.Finding) string {
-	if f.ID != "" {
-		return f.ID
+// a fingerprint of what it is and where.
+func findingIDOrFingerprint(v *view) string {
+	if v.ID != "" {
+		return v.ID
 	}
-	return findings.Fingerprint(f.Scanner, ruleID(f), f.Location.Path, pkgKey(f.Package))
+	return findings.Fingerprint(v.Scanner, v.rule, v.file, pkgKey(v.Package))
 }
 
 // isNew reports whether the finding is new since the baseline the scan was

@@ -18,7 +18,8 @@ const DefaultMaxAnnotations = 50
 //
 //	::error file=go.mod,line=12,title=GO-2021-0113 (high)::golang.org/x/text@0.3.5 is affected by GO-2021-0113: ... Fixed in 0.3.7.%0Asecgate.vulnerabilities: ...
 //
-// one line each, to print on stdout. Denied come first, then warned; within
+// one line each, to print on stderr (the runner reads workflow commands from
+// both streams; stdout holds the report). Denied come first, then warned; within
 // a level the policy results about the whole scan (annotations without a
 // file, titled by their rule) come first, then the findings in table order.
 // At most max annotations are returned (0 means DefaultMaxAnnotations, a
@@ -27,25 +28,16 @@ const DefaultMaxAnnotations = 50
 // allowed findings are not annotated. Messages and properties are escaped
 // as GitHub's toolkit does (see escapeAnnotationData and
 // escapeAnnotationProperty), so no finding text can start another
-// workflow command. Secret values are never in findings, so never here.
-//
-// GitHubAnnotations is GitHubAnnotationsWithOptions with no options.
+// workflow command. file= paths are relative to the report root, as in
+// SARIF. Secret values are never in findings, so never here.
 func GitHubAnnotations(doc *findings.Document, max int) []string {
-	return GitHubAnnotationsWithOptions(doc, max, Options{})
-}
-
-// GitHubAnnotationsWithOptions is GitHubAnnotations with the options that
-// apply: PathPrefix is put in front of the file= paths (as in SARIF), so
-// that a scan of a subdirectory annotates the right files.
-func GitHubAnnotationsWithOptions(doc *findings.Document, max int, opts Options) []string {
 	if doc == nil {
 		return nil
 	}
 	if max == 0 {
 		max = DefaultMaxAnnotations
 	}
-	fs := tableSort(doc.Findings)
-	about := findingResults(doc)
+	vs := views(doc, tableSort(doc.Findings))
 	policy := documentLevelResults(doc)
 
 	var all []annotation
@@ -55,9 +47,9 @@ func GitHubAnnotationsWithOptions(doc *findings.Document, max int, opts Options)
 				all = append(all, policyAnnotation(r))
 			}
 		}
-		for _, f := range fs {
-			if f.Decision == level {
-				all = append(all, findingAnnotation(f, about[f.ID], opts.PathPrefix))
+		for i := range vs {
+			if vs[i].Decision == level {
+				all = append(all, findingAnnotation(&vs[i]))
 			}
 		}
 	}
@@ -124,23 +116,23 @@ func annotationCommand(level string) string {
 	return "warning"
 }
 
-func findingAnnotation(f findings.Finding, about []levelledResult, pathPrefix string) annotation {
-	a := annotation{command: annotationCommand(f.Decision)}
-	if path := withPathPrefix(pathPrefix, f.Location.Path); path != "" {
-		a.props = append(a.props, [2]string{"file", path})
-		if f.Location.Line > 0 {
-			a.props = append(a.props, [2]string{"line", strconv.Itoa(f.Location.Line)})
-			if f.Location.Column > 0 {
-				a.props = append(a.props, [2]string{"col", strconv.Itoa(f.Location.Column)})
+func findingAnnotation(v *view) annotation {
+	a := annotation{command: annotationCommand(v.Decision)}
+	if v.file != "" {
+		a.props = append(a.props, [2]string{"file", v.file})
+		if v.line > 0 {
+			a.props = append(a.props, [2]string{"line", strconv.Itoa(v.line)})
+			if v.column > 0 {
+				a.props = append(a.props, [2]string{"col", strconv.Itoa(v.column)})
 			}
 		}
 	}
-	a.props = append(a.props, [2]string{"title", oneLine(ruleID(f)) + " (" + string(severityOf(f.Severity)) + ")"})
-	lines := []string{findingSummary(f)}
-	if f.Package == nil && f.Location.Path == "" && f.Image != nil && f.Image.Ref != "" {
-		lines[0] += " Image: " + oneLine(f.Image.Ref) + "."
+	a.props = append(a.props, [2]string{"title", oneLine(v.rule) + " (" + string(severityOf(v.Severity)) + ")"})
+	lines := []string{v.summary()}
+	if v.Package == nil && v.Location.Path == "" && v.Image != nil && v.Image.Ref != "" {
+		lines[0] += " Image: " + oneLine(v.Image.Ref) + "."
 	}
-	for _, r := range about {
+	for _, r := range v.about {
 		if r.Level == findings.DecisionDeny || r.Level == findings.DecisionWarn {
 			lines = append(lines, policyLine(r.PolicyResult, false))
 		}
@@ -149,12 +141,19 @@ func findingAnnotation(f findings.Finding, about []levelledResult, pathPrefix st
 	return a
 }
 
+// policyAnnotation annotates a result about the whole scan: at its rule,
+// when the rule is in a policy file of the repository; else without a file
+// (GitHub shows it on the run).
 func policyAnnotation(r levelledResult) annotation {
-	return annotation{
-		command: annotationCommand(r.Level),
-		props:   [][2]string{{"title", oneLine(policyTitle(r.PolicyResult))}},
-		message: policyLine(r.PolicyResult, true),
+	a := annotation{command: annotationCommand(r.Level), message: policyLine(r.PolicyResult, true)}
+	if l := r.Location; l != nil && l.Path != "" {
+		a.props = append(a.props, [2]string{"file", l.Path})
+		if l.Line > 0 {
+			a.props = append(a.props, [2]string{"line", strconv.Itoa(l.Line)})
+		}
 	}
+	a.props = append(a.props, [2]string{"title", oneLine(policyTitle(r.PolicyResult))})
+	return a
 }
 
 // escapeAnnotationData escapes a workflow command's message as GitHub's

@@ -34,9 +34,9 @@ func TestAnnotationEscaping(t *testing.T) {
 func TestGitHubAnnotationsSample(t *testing.T) {
 	got := GitHubAnnotations(sampleDocument(), 0)
 	want := []string{
-		"::error title=ACME-001 (acme.coverage)::acme.coverage: the secret scan did not cover the git history. Remediation: Run secgate scan with --history.",
+		"::error file=policies/coverage.rego,line=9,title=ACME-001 (acme.coverage)::acme.coverage: the secret scan did not cover the git history. Remediation: Run secgate scan with --history.",
 		"::error title=secgate.limits::secgate.limits: 3 findings are denied; at most 0 are allowed",
-		"::error file=config/prod.env,line=4,title=aws-access-key-id (critical)::AWS access key ID (aws-access-key-id).%0Asecgate.secrets: secret found: AWS access key ID",
+		"::error file=config/prod.env,line=4,col=9,title=aws-access-key-id (critical)::AWS access key ID (aws-access-key-id).%0Asecgate.secrets: secret found: AWS access key ID",
 		"::error file=go.mod,line=12,title=GO-2021-0113 (high)::golang.org/x/text@0.3.5 is affected by GO-2021-0113: Out-of-bounds read in golang.org/x/text/language. Fixed in 0.3.7.%0Asecgate.vulnerabilities: GO-2021-0113 (high) in golang.org/x/text@0.3.5 has a fix: upgrade to 0.3.7",
 		"::error file=tools/go.mod,line=7,title=GO-2021-0113 (high)::golang.org/x/text@0.3.6 is affected by GO-2021-0113: Out-of-bounds read in golang.org/x/text/language. Fixed in 0.3.7.%0Asecgate.vulnerabilities: GO-2021-0113 (high) in golang.org/x/text@0.3.6 has a fix: upgrade to 0.3.7",
 		"::warning title=secgate.limits::secgate.limits: 1 finding has an unknown severity",
@@ -57,20 +57,21 @@ func TestGitHubAnnotationsSample(t *testing.T) {
 }
 
 // TestGitHubAnnotationsHostile: paths with colons and commas, messages with
-// percent signs and line breaks stay one workflow command each, and
-// PathPrefix applies to file=.
+// percent signs and line breaks stay one workflow command each, and file=
+// is the path relative to the report root.
 func TestGitHubAnnotationsHostile(t *testing.T) {
 	doc := &findings.Document{
+		Scans: []findings.Scan{{Scanner: findings.ScannerSecrets, Target: "svc", Kind: findings.TargetDirectory}},
 		Findings: []findings.Finding{{
 			ID: "x", Kind: findings.KindSecret, Scanner: findings.ScannerSecrets, RuleID: "rule:with,odd",
 			Title: "100% a secret\n::error::forged", Severity: findings.SeverityHigh,
-			Location: findings.Location{Path: "dir:a,b/file.env", Line: 3, Column: 5}, Decision: findings.DecisionDeny,
+			Location: findings.Location{Target: "svc", Path: "dir:a,b/file.env", Line: 3, Column: 5}, Decision: findings.DecisionDeny,
 		}},
 		Decision: &findings.Decision{Result: findings.ResultFail, Deny: []findings.PolicyResult{
 			{Msg: "50% over\r\nthe limit", ID: "x", Policy: "p"},
 		}},
 	}
-	got := GitHubAnnotationsWithOptions(doc, 0, Options{PathPrefix: "svc"})
+	got := GitHubAnnotations(doc, 0)
 	want := "::error file=svc/dir%3Aa%2Cb/file.env,line=3,col=5,title=rule%3Awith%2Codd (high)::100%25 a secret ::error::forged (rule:with,odd).%0Ap: 50%25 over the limit"
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("got %q\nwant %q", got, want)

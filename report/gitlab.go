@@ -177,13 +177,14 @@ func (o *gitlabOutputter) build(doc *findings.Document) *gitlabReport {
 		r.Scan.Type = "dependency_scanning"
 	}
 
-	about := findingResults(doc)
-	for _, f := range sortedFindings(doc.Findings) {
+	vs := views(doc, sortedFindings(doc.Findings))
+	for i := range vs {
+		v := &vs[i]
 		switch {
-		case o.kind == gitlabDependencyScanning && f.Kind == findings.KindVulnerability && f.Package != nil:
-			r.Vulnerabilities = append(r.Vulnerabilities, o.dependencyVulnerability(f, about[f.ID]))
-		case o.kind == gitlabSecretDetection && f.Kind == findings.KindSecret:
-			r.Vulnerabilities = append(r.Vulnerabilities, o.secretVulnerability(f, about[f.ID]))
+		case o.kind == gitlabDependencyScanning && v.Kind == findings.KindVulnerability && v.Package != nil:
+			r.Vulnerabilities = append(r.Vulnerabilities, dependencyVulnerability(v))
+		case o.kind == gitlabSecretDetection && v.Kind == findings.KindSecret:
+			r.Vulnerabilities = append(r.Vulnerabilities, secretVulnerability(v))
 		}
 	}
 	return r
@@ -200,33 +201,30 @@ func gitlabTimes(start, end time.Time) (string, string) {
 	return start.UTC().Format(gitlabTimeLayout), end.UTC().Format(gitlabTimeLayout)
 }
 
-func (o *gitlabOutputter) dependencyVulnerability(f findings.Finding, about []levelledResult) gitlabVulnerability {
-	id := ruleID(f)
+func dependencyVulnerability(v *view) gitlabVulnerability {
+	f := v.Finding
+	id := v.rule
 	name := oneLine(strings.TrimSpace(f.Title))
 	details := ""
-	if v := f.Vulnerability; v != nil {
-		name = cmp.Or(oneLine(strings.TrimSpace(v.Summary)), name)
-		details = strings.TrimSpace(v.Details)
+	if vu := f.Vulnerability; vu != nil {
+		name = cmp.Or(oneLine(strings.TrimSpace(vu.Summary)), name)
+		details = strings.TrimSpace(vu.Details)
 	}
 	name = cmp.Or(name, id)
 
 	var desc strings.Builder
 	desc.WriteString(cmp.Or(details, name))
 	desc.WriteString("\n\n")
-	fmt.Fprintf(&desc, "%s is affected by %s (%s). %s", packageLabel(f.Package), id, severityText(f), fixText(f))
-	writeGitLabDecision(&desc, f, about)
+	fmt.Fprintf(&desc, "%s (%s). %s", v.headline, v.severity, v.fix)
+	writeGitLabDecision(&desc, v)
 
 	solution := ""
 	if fixed := fixedVersions(f); len(fixed) > 0 {
 		solution = fmt.Sprintf("Upgrade %s to a fixed version: %s.", f.Package.Name, strings.Join(fixed, ", "))
 	}
 
-	file := withPathPrefix(o.opts.PathPrefix, f.Location.Path)
-	if file == "" && f.Image != nil {
-		file = f.Image.Ref
-	}
 	return gitlabVulnerability{
-		ID:          findingIDOrFingerprint(f),
+		ID:          findingIDOrFingerprint(v),
 		Name:        truncate(name, gitlabMaxName),
 		Description: truncate(desc.String(), gitlabMaxDescription),
 		Severity:    gitlabSeverity(f.Severity),
@@ -235,7 +233,7 @@ func (o *gitlabOutputter) dependencyVulnerability(f findings.Finding, about []le
 		CVSSVectors: gitlabCVSSVectors(f.CVSS),
 		Links:       gitlabLinks(f),
 		Location: gitlabDependencyLocation{
-			File: cmp.Or(file, "unknown"),
+			File: cmp.Or(v.file, "unknown"),
 			Dependency: gitlabDependency{
 				Package: gitlabPackage{Name: f.Package.Name},
 				Version: f.Package.Version,
@@ -244,15 +242,15 @@ func (o *gitlabOutputter) dependencyVulnerability(f findings.Finding, about []le
 	}
 }
 
-func (o *gitlabOutputter) secretVulnerability(f findings.Finding, about []levelledResult) gitlabVulnerability {
-	id := ruleID(f)
+func secretVulnerability(v *view) gitlabVulnerability {
+	f := v.Finding
+	id := v.rule
 	name := cmp.Or(oneLine(strings.TrimSpace(f.Title)), id)
-	file := withPathPrefix(o.opts.PathPrefix, f.Location.Path)
 
 	var desc strings.Builder
 	fmt.Fprintf(&desc, "%s (rule %s, %s)", name, id, severityOf(f.Severity))
-	if loc := locationLabel(findings.Location{Path: file, Line: f.Location.Line}); loc != "" {
-		fmt.Fprintf(&desc, " in %s", loc)
+	if v.place != "" {
+		fmt.Fprintf(&desc, " in %s", oneLine(v.place))
 	}
 	if f.Image != nil && f.Image.Ref != "" {
 		fmt.Fprintf(&desc, " of image %s", oneLine(f.Image.Ref))
@@ -262,17 +260,17 @@ func (o *gitlabOutputter) secretVulnerability(f findings.Finding, about []levell
 		fmt.Fprintf(&desc, " Confidence: %s.", s.Confidence)
 	}
 	desc.WriteString(" The secret itself is not reported.")
-	writeGitLabDecision(&desc, f, about)
+	writeGitLabDecision(&desc, v)
 
-	loc := gitlabSecretLocation{File: file, Commit: gitlabCommit{SHA: gitlabNoCommit}}
-	if f.Location.Line > 0 {
-		loc.StartLine, loc.EndLine = f.Location.Line, f.Location.Line
+	loc := gitlabSecretLocation{File: v.file, Commit: gitlabCommit{SHA: gitlabNoCommit}}
+	if v.line > 0 {
+		loc.StartLine, loc.EndLine = v.line, v.line
 	}
 	if c := f.Commit; c != nil && strings.TrimSpace(c.SHA) != "" {
 		loc.Commit = gitlabCommit{SHA: strings.TrimSpace(c.SHA), Author: c.AuthorEmail, Date: c.Date}
 	}
 	return gitlabVulnerability{
-		ID:          findingIDOrFingerprint(f),
+		ID:          findingIDOrFingerprint(v),
 		Name:        truncate(name, gitlabMaxName),
 		Description: truncate(desc.String(), gitlabMaxDescription),
 		Severity:    gitlabSeverity(f.Severity),
@@ -284,8 +282,9 @@ func (o *gitlabOutputter) secretVulnerability(f findings.Finding, about []levell
 
 // writeGitLabDecision appends secgate's decision on a finding to its
 // description: the decision, the policy messages and the waiver.
-func writeGitLabDecision(b *strings.Builder, f findings.Finding, about []levelledResult) {
-	if f.Decision == "" && len(about) == 0 {
+func writeGitLabDecision(b *strings.Builder, v *view) {
+	f := v.Finding
+	if f.Decision == "" && len(v.about) == 0 {
 		return
 	}
 	fmt.Fprintf(b, "\n\nsecgate decision: %s", cmp.Or(f.Decision, "none"))
@@ -293,7 +292,7 @@ func writeGitLabDecision(b *strings.Builder, f findings.Finding, about []levelle
 		fmt.Fprintf(b, " (%s since the baseline)", f.Baseline)
 	}
 	b.WriteString(".")
-	for _, r := range about {
+	for _, r := range v.about {
 		fmt.Fprintf(b, "\n- %s: %s", r.Level, policyLine(r.PolicyResult, false))
 	}
 	if f.Decision == findings.DecisionWaived {

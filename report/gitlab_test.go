@@ -39,6 +39,10 @@ var gitlabSchemas = map[string]string{
 func gitlabEdgeDocument() *findings.Document {
 	long := strings.Repeat("Ü", 300)
 	return &findings.Document{
+		Scans: []findings.Scan{
+			{Scanner: findings.ScannerContainer, Target: "registry.example.com/app:1.0", Kind: findings.TargetImage},
+			{Scanner: findings.ScannerContainer, Target: "app", Kind: findings.TargetImage},
+		},
 		Findings: []findings.Finding{
 			{
 				ID: "v4", Kind: findings.KindVulnerability, Scanner: findings.ScannerDeps, RuleID: "RUSTSEC-2024-0001",
@@ -56,7 +60,7 @@ func gitlabEdgeDocument() *findings.Document {
 				ID: "img", Kind: findings.KindVulnerability, Scanner: findings.ScannerContainer, RuleID: "DEBIAN-CVE-2023-0001",
 				Severity: findings.SeverityCritical, CVSS: &findings.CVSS{Score: 7.5, Vector: "AV:N/AC:L/Au:N/C:P/I:P/A:P"},
 				Package:       &findings.Package{Name: "openssl", Version: "3.0.11-1~deb12u1", Ecosystem: "Debian:12"},
-				Location:      findings.Location{Path: "image/registry.example.com/app_1.0/var/lib/dpkg/status"},
+				Location:      findings.Location{Target: "registry.example.com/app:1.0", Path: "var/lib/dpkg/status"},
 				Image:         &findings.Image{Ref: "registry.example.com/app:1.0", Path: "/var/lib/dpkg/status"},
 				Vulnerability: &findings.Vulnerability{ID: "DEBIAN-CVE-2023-0001", Summary: "x", FixedVersions: []string{"3.0.13-1~deb12u1", "3.1.0"}},
 			},
@@ -70,7 +74,8 @@ func gitlabEdgeDocument() *findings.Document {
 			},
 			{
 				ID: "noline", Kind: findings.KindSecret, Scanner: findings.ScannerContainer, RuleID: "private-key",
-				Severity: findings.SeverityHigh, Location: findings.Location{Path: "image/app/root/.ssh/id_rsa"},
+				Severity: findings.SeverityHigh, Location: findings.Location{Target: "app", Path: "root/.ssh/id_rsa"},
+				Image:  &findings.Image{Ref: "app", Path: "/root/.ssh/id_rsa"},
 				Secret: &findings.Secret{Redacted: "----…", Confidence: "high"},
 			},
 			{
@@ -91,7 +96,7 @@ func TestGitLabSchema(t *testing.T) {
 		sch := gitlabSchema(t, schema)
 		for name, doc := range docs {
 			t.Run(format+"/"+name, func(t *testing.T) {
-				schematest.Validate(t, sch, render(t, format, Options{PathPrefix: "sub"}, doc))
+				schematest.Validate(t, sch, render(t, format, Options{}, doc))
 			})
 		}
 	}
@@ -197,12 +202,12 @@ func TestGitLabRequiredFields(t *testing.T) {
 }
 
 func TestGitLabContents(t *testing.T) {
-	r := renderGitLab(t, FormatGitLab, Options{PathPrefix: "svc"}, gitlabEdgeDocument())
+	r := renderGitLab(t, FormatGitLab, Options{}, gitlabEdgeDocument())
 	if len(r.Vulnerabilities) != 2 {
 		t.Fatalf("%d vulnerabilities, want the 2 vulnerability findings", len(r.Vulnerabilities))
 	}
 	img, v4 := r.Vulnerabilities[0], r.Vulnerabilities[1]
-	if img.ID != "img" || img.Location.File != "svc/image/registry.example.com/app_1.0/var/lib/dpkg/status" ||
+	if img.ID != "img" || img.Location.File != "image/registry.example.com/app_1.0/var/lib/dpkg/status" ||
 		img.Severity != "Critical" || len(img.CVSSVectors) != 1 || img.Solution != "Upgrade openssl to a fixed version: 3.0.13-1~deb12u1, 3.1.0." {
 		t.Errorf("container vulnerability: %+v", img)
 	}

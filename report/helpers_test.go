@@ -19,8 +19,9 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // sharing its advisory with a second finding without CVSS), a vulnerability
 // without fix and of unknown severity and without a line (warn), an allowed
 // one, a waived one (with its waiver and the waived policy result), a secret
-// without package, and policy results: one about a finding, three about the
-// whole document, one of them from a rule with METADATA.
+// without package (with a column), and policy results: one about a finding,
+// three about the whole document, one of them from a rule with METADATA in
+// a policy file of the repository.
 func sampleDocument() *findings.Document {
 	text := findings.Finding{
 		ID:       findings.Fingerprint("deps", "GO-2021-0113", "go.mod", "Go", "golang.org/x/text", "0.3.5"),
@@ -30,7 +31,7 @@ func sampleDocument() *findings.Document {
 		Title:    "Out-of-bounds read in golang.org/x/text/language",
 		Severity: findings.SeverityHigh,
 		CVSS:     &findings.CVSS{Score: 7.5, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"},
-		Location: findings.Location{Path: "go.mod", Line: 12},
+		Location: findings.Location{Target: ".", Path: "go.mod", Line: 12},
 		Package:  &findings.Package{Name: "golang.org/x/text", Version: "0.3.5", Ecosystem: "Go", PURL: "pkg:golang/golang.org/x/text@0.3.5"},
 		Vulnerability: &findings.Vulnerability{
 			ID:            "GO-2021-0113",
@@ -48,7 +49,7 @@ func sampleDocument() *findings.Document {
 	tools := text
 	tools.ID = findings.Fingerprint("deps", "GO-2021-0113", "tools/go.mod", "Go", "golang.org/x/text", "0.3.6")
 	tools.CVSS = nil
-	tools.Location = findings.Location{Path: "tools/go.mod", Line: 7}
+	tools.Location = findings.Location{Target: ".", Path: "tools/go.mod", Line: 7}
 	tools.Package = &findings.Package{Name: "golang.org/x/text", Version: "0.3.6", Ecosystem: "Go"}
 
 	leftpad := findings.Finding{
@@ -58,7 +59,7 @@ func sampleDocument() *findings.Document {
 		RuleID:   "GHSA-0000-0000-0001",
 		Title:    "left-pad pads with the wrong character",
 		Severity: findings.SeverityUnknown,
-		Location: findings.Location{Path: "web/package-lock.json"},
+		Location: findings.Location{Target: ".", Path: "web/package-lock.json"},
 		Package:  &findings.Package{Name: "left-pad", Version: "1.0.0", Ecosystem: "npm"},
 		Vulnerability: &findings.Vulnerability{
 			ID:      "GHSA-0000-0000-0001",
@@ -73,7 +74,7 @@ func sampleDocument() *findings.Document {
 		RuleID:   "GHSA-j8r2-6x86-q33q",
 		Title:    "Unintended leak of Proxy-Authorization header in requests",
 		Severity: findings.SeverityMedium,
-		Location: findings.Location{Path: "requirements.txt", Line: 3},
+		Location: findings.Location{Target: ".", Path: "requirements.txt", Line: 3},
 		Package:  &findings.Package{Name: "requests", Version: "2.25.0", Ecosystem: "PyPI"},
 		Vulnerability: &findings.Vulnerability{
 			ID:            "GHSA-j8r2-6x86-q33q",
@@ -94,7 +95,7 @@ func sampleDocument() *findings.Document {
 		Title:    "Prototype Pollution in lodash",
 		Severity: findings.SeverityCritical,
 		CVSS:     &findings.CVSS{Score: 9.1, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:H"},
-		Location: findings.Location{Path: "web/package-lock.json", Line: 88},
+		Location: findings.Location{Target: ".", Path: "web/package-lock.json", Line: 88},
 		Package:  &findings.Package{Name: "lodash", Version: "4.17.11", Ecosystem: "npm", PURL: "pkg:npm/lodash@4.17.11"},
 		Vulnerability: &findings.Vulnerability{
 			ID:            "GHSA-jf85-cpcp-j695",
@@ -119,7 +120,7 @@ func sampleDocument() *findings.Document {
 		RuleID:   "aws-access-key-id",
 		Title:    "AWS access key ID",
 		Severity: findings.SeverityCritical,
-		Location: findings.Location{Path: "config/prod.env", Line: 4},
+		Location: findings.Location{Target: ".", Path: "config/prod.env", Line: 4, Column: 9},
 		Decision: findings.DecisionDeny,
 	}
 	fs := []findings.Finding{text, tools, leftpad, requests, lodash, secret}
@@ -128,8 +129,8 @@ func sampleDocument() *findings.Document {
 		SchemaVersion: findings.SchemaVersion,
 		Tool:          findings.Tool{Name: "secgate", Version: "0.1.0-test"},
 		Scans: []findings.Scan{
-			{Scanner: findings.ScannerDeps, Target: ".", Stats: map[string]int{"packages": 42, "files": 4}},
-			{Scanner: findings.ScannerSecrets, Target: ".", Stats: map[string]int{"files": 120}},
+			{Scanner: findings.ScannerDeps, Target: ".", Kind: findings.TargetDirectory, Stats: map[string]int{"packages": 42, "files": 4}},
+			{Scanner: findings.ScannerSecrets, Target: ".", Kind: findings.TargetDirectory, Stats: map[string]int{"files": 120}},
 		},
 		Findings: fs,
 		Decision: &findings.Decision{
@@ -145,7 +146,7 @@ func sampleDocument() *findings.Document {
 					Description: "Credentials committed and later removed stay in the git history; every CI scan must include it.",
 					Severity:    "high",
 					Remediation: "Run secgate scan with --history.",
-				}},
+				}, Location: &findings.FileLine{Path: "policies/coverage.rego", Line: 9}},
 			},
 			Warn: []findings.PolicyResult{
 				{Msg: "GHSA-0000-0000-0001 in left-pad@1.0.0 has no fix", ID: leftpad.ID, Policy: "secgate.vulnerabilities"},

@@ -2,10 +2,8 @@ package report
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"io"
-	"slices"
 
 	"github.com/secgate/secgate/findings"
 )
@@ -49,13 +47,7 @@ func writeJSON(w io.Writer, v any) error {
 func normalizeDocument(doc *findings.Document) *findings.Document {
 	out := *doc
 
-	out.Scans = nonNil(slices.Clone(doc.Scans))
-	slices.SortStableFunc(out.Scans, func(a, b findings.Scan) int {
-		if c := cmp.Or(cmp.Compare(a.Scanner, b.Scanner), cmp.Compare(a.Target, b.Target)); c != 0 {
-			return c
-		}
-		return compareJSON(a, b)
-	})
+	out.Scans = nonNil(sortedScans(doc.Scans))
 
 	out.Findings = nonNil(sortedFindings(doc.Findings))
 	for i := range out.Findings {

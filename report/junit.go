@@ -23,8 +23,8 @@ import (
 //
 //   - classname SCANNER.KIND ("deps.vulnerability", "secrets.secret"), name
 //     the rule id and package@version ("GO-2021-0113 golang.org/x/text@0.3.5")
-//     or the rule id and the file, file the finding's path (behind
-//     Options.PathPrefix) and line when known; names that would repeat in a
+//     or the rule id and the file, file and line the finding's (relative to
+//     the report root) when known; names that would repeat in a
 //     suite get the first 8 characters of the finding ID ("[96a9c796]");
 //   - denied: <failure message="POLICY MESSAGE" type="SEVERITY"> with the
 //     finding, its location, fix and policy messages as text;
@@ -125,8 +125,7 @@ func (o *junitOutputter) Output(w io.Writer, doc *findings.Document) error {
 }
 
 func (o *junitOutputter) build(doc *findings.Document) *junitTestSuites {
-	fs := tableSort(doc.Findings)
-	about := findingResults(doc)
+	vs := views(doc, tableSort(doc.Findings))
 
 	// One suite per scanner that ran or has findings.
 	var scanners []string
@@ -135,8 +134,8 @@ func (o *junitOutputter) build(doc *findings.Document) *junitTestSuites {
 		scanners = appendNew(scanners, s.Scanner)
 		targets[s.Scanner] = appendNew(targets[s.Scanner], s.Target)
 	}
-	for _, f := range fs {
-		scanners = appendNew(scanners, cmp.Or(f.Scanner, "unknown"))
+	for _, v := range vs {
+		scanners = appendNew(scanners, cmp.Or(v.Scanner, "unknown"))
 	}
 	slices.Sort(scanners)
 	suites := make(map[string]*junitTestSuite, len(scanners))
@@ -152,9 +151,9 @@ func (o *junitOutputter) build(doc *findings.Document) *junitTestSuites {
 		}
 		suites[s] = suite
 	}
-	for _, f := range fs {
-		suite := suites[cmp.Or(f.Scanner, "unknown")]
-		suite.Cases = append(suite.Cases, o.findingCase(f, about[f.ID]))
+	for i := range vs {
+		suite := suites[cmp.Or(vs[i].Scanner, "unknown")]
+		suite.Cases = append(suite.Cases, findingCase(&vs[i]))
 	}
 	for _, s := range scanners {
 		root.Suites = append(root.Suites, *suites[s])
@@ -186,32 +185,32 @@ func (o *junitOutputter) build(doc *findings.Document) *junitTestSuites {
 	return root
 }
 
-func (o *junitOutputter) findingCase(f findings.Finding, about []levelledResult) junitTestCase {
-	path := withPathPrefix(o.opts.PathPrefix, f.Location.Path)
-	subject := path
+func findingCase(v *view) junitTestCase {
+	f := v.Finding
+	subject := v.where
 	if f.Package != nil {
 		subject = packageLabel(f.Package)
 	}
-	name := ruleID(f)
+	name := v.rule
 	if subject != "" {
 		name += " " + subject
 	}
 	c := junitTestCase{
 		Name:      xmlSafe(oneLine(name)),
 		Classname: xmlSafe(oneLine(cmp.Or(f.Scanner, "unknown") + "." + string(cmp.Or(f.Kind, "finding")))),
-		File:      xmlSafe(path),
+		File:      xmlSafe(v.file),
 		Time:      junitTime,
-		id:        findingIDOrFingerprint(f),
+		id:        findingIDOrFingerprint(v),
 	}
-	if path != "" {
-		c.Line = f.Location.Line
+	if v.file != "" {
+		c.Line = v.line
 	}
 
 	var body strings.Builder
-	fmt.Fprintf(&body, "%s\n", findingSummary(f))
-	fmt.Fprintf(&body, "Severity: %s\n", severityText(f))
-	if loc := locationLabel(findings.Location{Path: path, Line: c.Line}); loc != "" {
-		fmt.Fprintf(&body, "Location: %s\n", loc)
+	fmt.Fprintf(&body, "%s\n", v.summary())
+	fmt.Fprintf(&body, "Severity: %s\n", v.severity)
+	if v.place != "" {
+		fmt.Fprintf(&body, "Location: %s\n", oneLine(v.place))
 	}
 	if f.Image != nil && f.Image.Ref != "" {
 		fmt.Fprintf(&body, "Image: %s\n", oneLine(f.Image.Ref))
@@ -227,14 +226,14 @@ func (o *junitOutputter) findingCase(f findings.Finding, about []levelledResult)
 	}
 	fmt.Fprintf(&body, "Finding ID: %s\n", c.id)
 	var message string
-	for _, r := range about {
+	for _, r := range v.about {
 		fmt.Fprintf(&body, "Policy (%s) %s\n", r.Level, policyLine(r.PolicyResult, false))
 		if message == "" && r.Level == f.Decision {
 			message = oneLine(strings.TrimSpace(r.Msg))
 		}
 	}
 	if message == "" {
-		message = findingSummary(f)
+		message = v.summary()
 	}
 
 	switch f.Decision {

@@ -213,15 +213,18 @@ func TestJUnitHostileText(t *testing.T) {
 	}
 }
 
-func TestJUnitNamesAndPathPrefix(t *testing.T) {
+func TestJUnitNamesAndTargets(t *testing.T) {
 	secret := func(id string, line int) findings.Finding {
 		return findings.Finding{
 			ID: id, Kind: findings.KindSecret, Scanner: findings.ScannerSecrets, RuleID: "generic-api-key",
-			Severity: findings.SeverityHigh, Location: findings.Location{Path: "app/.env", Line: line}, Decision: findings.DecisionWarn,
+			Severity: findings.SeverityHigh, Location: findings.Location{Target: "services/api", Path: "app/.env", Line: line}, Decision: findings.DecisionWarn,
 		}
 	}
-	doc := &findings.Document{Findings: []findings.Finding{secret("aaaaaaaa11111111", 3), secret("bbbbbbbb22222222", 9)}}
-	r := parseJUnit(t, render(t, FormatJUnit, Options{PathPrefix: "services/api"}, doc))
+	doc := &findings.Document{
+		Scans:    []findings.Scan{{Scanner: findings.ScannerSecrets, Target: "services/api", Kind: findings.TargetDirectory}},
+		Findings: []findings.Finding{secret("aaaaaaaa11111111", 3), secret("bbbbbbbb22222222", 9)},
+	}
+	r := parseJUnit(t, render(t, FormatJUnit, Options{}, doc))
 	cases := r.Suites[0].Cases
 	if len(cases) != 2 || cases[0].Name == cases[1].Name {
 		t.Fatalf("cases with the same name: %+v", cases)

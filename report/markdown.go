@@ -58,6 +58,7 @@ func (o *markdownOutputter) Output(w io.Writer, doc *findings.Document) error {
 		return errNilDocument
 	}
 	fs := tableSort(doc.Findings)
+	vs := views(doc, fs)
 	policy := documentLevelResults(doc)
 
 	limit := o.opts.MaxBytes
@@ -104,8 +105,8 @@ func (o *markdownOutputter) Output(w io.Writer, doc *findings.Document) error {
 			mw.line("| Decision | Severity | Rule | Package / location | Fixed in |")
 			mw.line("| --- | --- | --- | --- | --- |")
 		}
-		for _, f := range fs {
-			if !mw.line(markdownRow(f, baseline)) {
+		for i := range vs {
+			if !mw.line(markdownRow(&vs[i], baseline)) {
 				break
 			}
 			written++
@@ -114,9 +115,9 @@ func (o *markdownOutputter) Output(w io.Writer, doc *findings.Document) error {
 	}
 
 	var waived []string
-	for _, f := range fs {
-		if f.Decision == findings.DecisionWaived {
-			waived = append(waived, fmt.Sprintf("- %s %s: %s", mdEscape(ruleID(f)), mdEscape(markdownSubject(f)), mdEscape(truncate(oneLine(waiverText(f.Waiver)), mdMaxItem))))
+	for i := range vs {
+		if v := &vs[i]; v.Decision == findings.DecisionWaived {
+			waived = append(waived, fmt.Sprintf("- %s %s: %s", mdEscape(v.rule), mdEscape(markdownSubject(v)), mdEscape(truncate(oneLine(waiverText(v.Waiver)), mdMaxItem))))
 		}
 	}
 	if len(waived) > 0 {
@@ -275,33 +276,33 @@ func decisionBadge(d string) string {
 	return mdEscape(oneLine(d))
 }
 
-func markdownRow(f findings.Finding, baseline bool) string {
-	rule := mdEscape(truncate(oneLine(ruleID(f)), mdMaxCell))
-	if f.Kind == findings.KindVulnerability && f.Vulnerability != nil {
-		rule = "[" + rule + "](https://osv.dev/vulnerability/" + url.PathEscape(ruleID(f)) + ")"
+func markdownRow(v *view, baseline bool) string {
+	rule := mdEscape(truncate(oneLine(v.rule), mdMaxCell))
+	if v.Kind == findings.KindVulnerability && v.Vulnerability != nil {
+		rule = "[" + rule + "](https://osv.dev/vulnerability/" + url.PathEscape(v.rule) + ")"
 	}
-	fixed := strings.Join(fixedVersions(f), ", ")
+	fixed := strings.Join(fixedVersions(v.Finding), ", ")
 	cells := []string{
-		decisionBadge(f.Decision),
-		string(severityOf(f.Severity)),
+		decisionBadge(v.Decision),
+		string(severityOf(v.Severity)),
 		rule,
-		mdCell(truncate(markdownSubject(f), mdMaxCell)),
+		mdCell(truncate(markdownSubject(v), mdMaxCell)),
 		mdCell(truncate(oneLine(fixed), mdMaxCell)),
 	}
 	if baseline {
-		cells = append(cells, mdCell(oneLine(f.Baseline)))
+		cells = append(cells, mdCell(oneLine(v.Baseline)))
 	}
 	return "| " + strings.Join(cells, " | ") + " |"
 }
 
 // markdownSubject is what a finding is about: "pkg@version (path:line)", or
 // "path:line" for findings without a package.
-func markdownSubject(f findings.Finding) string {
-	loc := oneLine(locationLabel(f.Location))
-	if f.Package == nil {
+func markdownSubject(v *view) string {
+	loc := oneLine(v.place)
+	if v.Package == nil {
 		return loc
 	}
-	pkg := oneLine(packageLabel(f.Package))
+	pkg := oneLine(packageLabel(v.Package))
 	if loc == "" {
 		return pkg
 	}

@@ -12,9 +12,12 @@
 //
 // Every format is deterministic: the same document gives byte-identical
 // output, whatever the order of its findings, scans and policy results.
-// Outputs sort what they print, never iterate a map unsorted, and contain no
-// timestamps or machine-specific paths. No Outputter modifies the document
-// it is given.
+// Outputs sort what they print, never iterate a map unsorted, and hold no
+// machine-specific paths (a document's paths are relative to its report
+// root, see findings.Root); the only clock readings are the GitLab
+// reports' required scan times, from Options. Each finding is rendered
+// through one view (view.go) that every format shares. No Outputter
+// modifies the document it is given.
 package report
 
 import (
@@ -73,19 +76,11 @@ type Options struct {
 	// DefaultMaxSARIFResults (GitHub's limit); a negative value means no cap.
 	MaxResults int
 
-	// PathPrefix, when set, is joined in front of the finding paths in
-	// SARIF locations, GitLab report locations, JUnit file attributes and
-	// GitHub annotations. Finding paths are relative to the scanned root;
-	// GitHub resolves SARIF paths against the repository root, so when the
-	// scan target is a subdirectory (secgate scan services/api) the CLI
-	// passes that subdirectory, slash-separated and relative to the
-	// repository root. Fingerprints do not change.
-	PathPrefix string
-
-	// PolicyLocation is the artifact that SARIF results about the document
-	// as a whole (policy results without a finding ID) point at: a
-	// slash-separated path relative to the repository root, typically the
-	// secgate configuration file. Empty means DefaultPolicyLocation.
+	// PolicyLocation is the file that results about the whole scan
+	// point at when their rule names none of the repository: a
+	// slash-separated path relative to the report root, typically the
+	// configuration file the CLI read. Empty means .secgate.yaml in the
+	// scanned directory (or the scanned lockfile); see policyFile.
 	PolicyLocation string
 
 	// StartTime and EndTime are when the scan started and finished, for the
@@ -164,6 +159,18 @@ func compareFindings(a, b findings.Finding) int {
 		return c
 	}
 	return compareJSON(a, b)
+}
+
+// sortedScans returns a copy of ss sorted by scanner and target.
+func sortedScans(ss []findings.Scan) []findings.Scan {
+	out := slices.Clone(ss)
+	slices.SortStableFunc(out, func(a, b findings.Scan) int {
+		if c := cmp.Or(cmp.Compare(a.Scanner, b.Scanner), cmp.Compare(a.Target, b.Target)); c != 0 {
+			return c
+		}
+		return compareJSON(a, b)
+	})
+	return out
 }
 
 // compareJSON is the last tie-breaker of the sorts: it orders values by their
@@ -330,14 +337,6 @@ func packageLabel(p *findings.Package) string {
 		return p.Name
 	}
 	return p.Name + "@" + p.Version
-}
-
-// locationLabel is path:line, or the path when the line is unknown.
-func locationLabel(l findings.Location) string {
-	if l.Line > 0 {
-		return fmt.Sprintf("%s:%d", l.Path, l.Line)
-	}
-	return l.Path
 }
 
 // fixedVersions returns the versions that fix a vulnerability finding.

@@ -1,13 +1,10 @@
 package report
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
-	pathpkg "path"
 	"slices"
 	"strings"
 
@@ -21,10 +18,6 @@ const (
 	// DefaultMaxSARIFResults is GitHub code scanning's limit on results per
 	// run; a SARIF file with more is rejected.
 	DefaultMaxSARIFResults = 25000
-
-	// DefaultPolicyLocation is where results about the whole document point
-	// when Options.PolicyLocation is empty (see sarifOutputter).
-	DefaultPolicyLocation = "secgate.yaml"
 
 	// PolicyRuleID is the SARIF rule of policy results about the whole
 	// document.
@@ -52,80 +45,13 @@ const (
 )
 
 // sarifOutputter writes SARIF 2.1.0 (one run, tool "secgate") for GitHub
-// code scanning and other SARIF consumers. See docs/outputs.md.
-//
-// Rules: one per distinct finding rule_id (the advisory or rule id), one per
-// policy rule id from the METADATA of the rules that produced policy results
-// about the whole document (see policyRuleID), plus PolicyRuleID for such
-// results without one, all sorted by id. A finding rule carries a short
-// description (the advisory summary or the title, else the id), a full
-// description (the details, else the title), a help text and markdown
-// (affected packages and versions, fixed versions, aliases, references), the
-// tags "security" and the finding kind and ecosystems, and
-// properties["security-severity"]: the highest, over the rule's findings, of
-// the CVSS base score when there is one (above 0), else 9.5, 8.0, 5.5 and
-// 2.0 for critical, high, medium and low. Unknown severity counts as high
-// (8.0): secgate fails closed, so an unrated advisory is not reported as
-// harmless. A policy rule with metadata carries its title
-// (short description), description (full description), description and
-// remediation (help), the tags "security" and "policy", and, when its
-// severity is critical, high, medium or low, the same security-severity
-// values and a default level from the severity (see policyMetaRule).
-//
-// Results: one per finding, in sortedFindings order, then one per policy
-// result about the whole document (deny first). The level comes from the
-// policy's decision: deny is "error", warn is "warning", anything else
-// (allow, waived, none) "note". The message names package@version, the
-// advisory, the severity and the fix, followed by the policy messages about
-// the finding (with the remediation of the rule that produced them, when its
-// metadata has one) and, for a waived finding, the waiver.
-//
-// Suppressions: a waived finding's result has one suppression, kind
-// "external" (the waiver lives outside the source), status "accepted",
-// justification the waiver's reason and properties "expires" and "owner".
-// Its level is "note": SARIF keeps level (how bad the problem is) and
-// suppressions (whether it is accepted) apart, and the decision does not
-// record whether the waived result was a deny or a warn, so the gate's own
-// level, like that of an allowed finding, is the lowest. SARIF 2.1.0
-// §3.27.23 requires the suppressions of all the results of a run to be all
-// absent or all present, so when any kept result is suppressed every other
-// result has "suppressions": [] (not suppressed); a run without waived
-// findings has none. go-sarif's Suppression writes "location": null and
-// "guid": null, which the schema rejects, and its Result omits an empty
-// suppressions list, so the suppressions are written by sarifResultJSON.
-//
-// Locations: the finding's path (behind Options.PathPrefix when set), as a
-// relative URI reference with uriBaseId %SRCROOT% (the repository root), and
-// its line, or line 1 when the scanner gives none. A finding without a path
-// points at the policy location. GitHub code scanning needs a
-// location to show a result at all, and "." names no file, so policy results
-// about the whole document point at line 1 of Options.PolicyLocation (by
-// default DefaultPolicyLocation, the secgate configuration file); GitHub
-// accepts a location whose file is absent, it then shows the alert without a
-// code snippet.
-//
-// Fingerprints: partialFingerprints holds the same value under two keys,
-// FingerprintKey ("secgate/v1") and "primaryLocationLineHash". For a finding
-// the value is the finding's ID, computed by findings.Fingerprint: the first
-// 16 bytes, hex-encoded, of the SHA-256 of the parts that identify the
-// problem (scanner, rule, path, package ...) joined by NUL bytes, never the
-// line, so it survives line moves and edits elsewhere in the file. For a
-// policy result about the whole document it is
-// findings.Fingerprint(PolicyRuleID, level, policy, message, id). GitHub
-// matches alerts across runs on primaryLocationLineHash (with the rule and
-// the path); when the key is absent its upload action computes one from the
-// text around the line, which changes whenever a neighbouring line changes,
-// so secgate sets it (as osv-scanner does). The action then logs that its
-// computed hash differs from the one given; that warning is expected.
-//
-// Truncation: GitHub rejects a run with more than 25,000 results, so at most
-// Options.MaxResults (DefaultMaxSARIFResults) results are written. The ones
-// kept are the most severe: errors before warnings before notes, policy
-// results about the whole document first within a level, then by severity
-// (critical first), then in output order; they are written in output order.
-// A truncation is reported through Options.Warn, in run.properties
-// ("truncated", "totalResults", "omittedResults", "maxResults") and as a
-// tool execution notification of the run's invocation.
+// code scanning and other SARIF consumers: one rule per finding rule_id and
+// per policy rule, one result per finding and per policy result about the
+// whole scan, levels from the decision, waived findings as suppressed
+// results, partialFingerprints from the finding IDs, at most
+// Options.MaxResults results (the most severe). docs/outputs.md says what
+// each field holds and why; the comments below say only what the code
+// alone does not.
 type sarifOutputter struct {
 	opts Options
 }
@@ -134,7 +60,7 @@ type sarifOutputter struct {
 type pendingResult struct {
 	level    string
 	severity int // severity rank; policy results rank above critical
-	finding  *findings.Finding
+	finding  *view
 	policy   *levelledResult
 	rule     string // the SARIF rule id, set after truncation
 }
@@ -177,27 +103,18 @@ func (o *sarifOutputter) Output(w io.Writer, doc *findings.Document) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(log); err != nil {
-		return err
-	}
-	_, err = w.Write(buf.Bytes())
-	return err
+	return writeJSON(w, log)
 }
 
 func (o *sarifOutputter) build(doc *findings.Document) (*sarifLogJSON, error) {
-	fs := sortedFindings(doc.Findings)
-	about := findingResults(doc)
+	vs := views(doc, sortedFindings(doc.Findings))
 
-	pending := make([]pendingResult, 0, len(fs))
-	for i := range fs {
+	pending := make([]pendingResult, 0, len(vs))
+	for i := range vs {
 		pending = append(pending, pendingResult{
-			level:    sarifLevel(fs[i].Decision),
-			severity: severityOf(fs[i].Severity).Rank(),
-			finding:  &fs[i],
+			level:    sarifLevel(vs[i].Decision),
+			severity: severityOf(vs[i].Severity).Rank(),
+			finding:  &vs[i],
 		})
 	}
 	docResults := documentLevelResults(doc)
@@ -225,16 +142,13 @@ func (o *sarifOutputter) build(doc *findings.Document) (*sarifLogJSON, error) {
 	}
 	run.Tool.Driver.WithRules(rules)
 
-	policyURI := o.opts.PolicyLocation
-	if policyURI == "" {
-		policyURI = DefaultPolicyLocation
-	}
+	policyURI := policyFile(doc, o.opts)
 	results := make([]*sarifResultJSON, 0, len(pending))
 	suppressed := false
 	for _, p := range pending {
 		var r *sarif.Result
 		if p.finding != nil {
-			r = findingResult(*p.finding, about[p.finding.ID], o.opts.PathPrefix, policyURI)
+			r = findingResult(p.finding)
 		} else {
 			r = policyResult(*p.policy, p.rule, policyURI)
 		}
@@ -254,6 +168,14 @@ func (o *sarifOutputter) build(doc *findings.Document) (*sarifLogJSON, error) {
 		}
 	}
 
+	// The scans' warnings ("no lockfile or manifest found") and a
+	// truncation are the run's tool execution notifications.
+	var notes []*sarif.Notification
+	for _, sc := range sortedScans(doc.Scans) {
+		for _, w := range sc.Warnings {
+			notes = append(notes, sarif.NewNotification().WithLevel(levelWarning).WithTextMessage(fmt.Sprintf("%s scan of %s: %s", sc.Scanner, sc.Target, w)))
+		}
+	}
 	if len(omitted) > 0 {
 		msg := fmt.Sprintf("SARIF output truncated to the %d most severe of %d results (GitHub code scanning accepts at most %d per run); omitted %s.",
 			len(pending), total, DefaultMaxSARIFResults, describeOmitted(omitted))
@@ -268,9 +190,10 @@ func (o *sarifOutputter) build(doc *findings.Document) (*sarifLogJSON, error) {
 			"omittedResults": total - len(pending),
 			"maxResults":     len(pending),
 		}}
-		run.AddInvocation(true).WithToolExecutionNotifications([]*sarif.Notification{
-			sarif.NewNotification().WithLevel(levelWarning).WithTextMessage(msg),
-		})
+		notes = append(notes, sarif.NewNotification().WithLevel(levelWarning).WithTextMessage(msg))
+	}
+	if len(notes) > 0 {
+		run.AddInvocation(true).WithToolExecutionNotifications(notes)
 	}
 
 	log.AddRun(run)
@@ -429,7 +352,7 @@ type ruleInfo struct {
 	aliases    []string
 	references []string
 	ecosystems []string
-	seen       map[string]bool // "list\x00value" of what the lists hold
+	seen       map[string]bool // the packages listed, by pkgRow key
 }
 
 type pkgRow struct {
@@ -458,30 +381,17 @@ func (ri *ruleInfo) add(f findings.Finding) {
 		if ri.details == "" {
 			ri.details = strings.TrimSpace(v.Details)
 		}
-		ri.aliases = ri.appendNew("alias", ri.aliases, v.Aliases...)
-		ri.references = ri.appendNew("ref", ri.references, v.References...)
+		ri.aliases = appendNew(ri.aliases, v.Aliases...)
+		ri.references = appendNew(ri.references, v.References...)
 	}
 	if p := f.Package; p != nil {
 		row := pkgRow{name: p.Name, version: p.Version, ecosystem: p.Ecosystem, fixed: strings.Join(fixedVersions(f), ", ")}
-		if key := "pkg\x00" + row.ecosystem + "\x00" + row.name + "\x00" + row.version + "\x00" + row.fixed; !ri.seen[key] {
+		if key := row.ecosystem + "\x00" + row.name + "\x00" + row.version + "\x00" + row.fixed; !ri.seen[key] {
 			ri.seen[key] = true
 			ri.packages = append(ri.packages, row)
 		}
-		ri.ecosystems = ri.appendNew("eco", ri.ecosystems, p.Ecosystem)
+		ri.ecosystems = appendNew(ri.ecosystems, p.Ecosystem)
 	}
-}
-
-// appendNew appends the non-empty values of vs not yet in the list named
-// list, keeping first-seen order.
-func (ri *ruleInfo) appendNew(list string, s []string, vs ...string) []string {
-	for _, v := range vs {
-		v = strings.TrimSpace(v)
-		if key := list + "\x00" + v; v != "" && !ri.seen[key] {
-			ri.seen[key] = true
-			s = append(s, v)
-		}
-	}
-	return s
 }
 
 // appendNew appends the non-empty values of vs not yet in s.
@@ -503,7 +413,7 @@ func assignRules(pending []pendingResult) {
 	findingRules := map[string]bool{}
 	for i := range pending {
 		if f := pending[i].finding; f != nil {
-			pending[i].rule = ruleID(*f)
+			pending[i].rule = f.rule
 			findingRules[pending[i].rule] = true
 		}
 	}
@@ -572,7 +482,7 @@ func buildRules(pending []pendingResult) ([]*sarif.ReportingDescriptor, map[stri
 				ri = &ruleInfo{id: p.rule, seen: map[string]bool{}}
 				infos[p.rule] = ri
 			}
-			ri.add(*p.finding)
+			ri.add(p.finding.Finding)
 		case p.rule == PolicyRuleID:
 			generic = true
 		default:
@@ -848,33 +758,27 @@ func artifactURI(path string) string {
 	return (&url.URL{Path: path}).String()
 }
 
-func location(path string, line int) *sarif.Location {
+func location(path string, line, column int) *sarif.Location {
+	region := sarif.NewRegion().WithStartLine(max(line, 1))
+	if column > 0 && line > 0 {
+		region.WithStartColumn(column)
+	}
 	return sarif.NewLocationWithPhysicalLocation(
 		sarif.NewPhysicalLocation().
 			WithArtifactLocation(sarif.NewSimpleArtifactLocation(artifactURI(path)).WithUriBaseId(srcRootBaseID)).
-			WithRegion(sarif.NewRegion().WithStartLine(max(line, 1))),
+			WithRegion(region),
 	)
 }
 
-func findingResult(f findings.Finding, about []levelledResult, pathPrefix, policyURI string) *sarif.Result {
-	fp := f.ID
-	if fp == "" {
-		fp = findings.Fingerprint(f.Scanner, ruleID(f), f.Location.Path, pkgKey(f.Package))
-	}
-	path, line := f.Location.Path, f.Location.Line
-	switch {
-	case path == "":
-		path, line = policyURI, 1
-	case pathPrefix != "" && !strings.HasPrefix(path, "/"):
-		path = pathpkg.Join(pathPrefix, path)
-	}
-	return sarif.NewRuleResult(ruleID(f)).
-		WithMessage(sarif.NewTextMessage(findingMessage(f, about))).
-		WithLocations([]*sarif.Location{location(path, line)}).
+func findingResult(v *view) *sarif.Result {
+	fp := findingIDOrFingerprint(v)
+	return sarif.NewRuleResult(v.rule).
+		WithMessage(sarif.NewTextMessage(v.message())).
+		WithLocations([]*sarif.Location{location(v.file, v.line, v.column)}).
 		WithPartialFingerPrints(map[string]any{FingerprintKey: fp, githubFingerprintKey: fp})
 }
 
-func policyResult(r levelledResult, rule, policyURI string) *sarif.Result {
+func policyResult(r levelledResult, rule, fallback string) *sarif.Result {
 	msg := strings.TrimSpace(r.Msg)
 	if msg == "" {
 		msg = "Policy " + r.Level + " result."
@@ -888,52 +792,15 @@ func policyResult(r levelledResult, rule, policyURI string) *sarif.Result {
 		msg += fmt.Sprintf(" (finding %s)", r.ID)
 	}
 	msg = withRemediation(msg, r.Rule)
-	// The fingerprint does not depend on the rule or its metadata: the
-	// same result has the same fingerprint whatever describes its rule.
+	// The fingerprint does not depend on the rule, its metadata or where
+	// it is written: the same result has the same fingerprint whatever
+	// describes its rule.
 	fp := findings.Fingerprint(PolicyRuleID, r.Level, r.Policy, r.Msg, r.ID)
+	file, line := policyPlace(r.PolicyResult, fallback)
 	return sarif.NewRuleResult(rule).
 		WithMessage(sarif.NewTextMessage(msg)).
-		WithLocations([]*sarif.Location{location(policyURI, 1)}).
+		WithLocations([]*sarif.Location{location(file, line, 0)}).
 		WithPartialFingerPrints(map[string]any{FingerprintKey: fp, githubFingerprintKey: fp})
-}
-
-// findingMessage is the result message of a finding, e.g.
-// "golang.org/x/text@v0.3.5 is affected by GO-2021-0113 (high, CVSS 7.5). Fixed in 0.3.7."
-func findingMessage(f findings.Finding, about []levelledResult) string {
-	var b strings.Builder
-	sev := string(severityOf(f.Severity))
-	if f.CVSS != nil && f.CVSS.Score > 0 {
-		sev += fmt.Sprintf(", CVSS %.1f", f.CVSS.Score)
-	}
-	switch {
-	case f.Package != nil && (f.Vulnerability != nil || f.Kind == findings.KindVulnerability):
-		fmt.Fprintf(&b, "%s is affected by %s (%s).", packageLabel(f.Package), ruleID(f), sev)
-		if fixed := fixedVersions(f); len(fixed) > 0 {
-			fmt.Fprintf(&b, " Fixed in %s.", strings.Join(fixed, ", "))
-		} else {
-			b.WriteString(" No fix is available.")
-		}
-	case f.Package != nil:
-		fmt.Fprintf(&b, "%s: %s (%s, %s).", packageLabel(f.Package), cmp.Or(strings.TrimSpace(f.Title), ruleID(f)), ruleID(f), sev)
-	case strings.TrimSpace(f.Title) != "":
-		fmt.Fprintf(&b, "%s (%s, %s).", strings.TrimSpace(f.Title), ruleID(f), sev)
-	default:
-		fmt.Fprintf(&b, "%s (%s).", ruleID(f), sev)
-	}
-	for _, r := range about {
-		b.WriteString(" Policy")
-		if r.Policy != "" {
-			b.WriteString(" " + r.Policy)
-		}
-		fmt.Fprintf(&b, " (%s): %s", r.Level, withRemediation(strings.TrimSpace(r.Msg), r.Rule))
-	}
-	if f.Decision == findings.DecisionWaived {
-		if !strings.HasSuffix(b.String(), ".") {
-			b.WriteString(".")
-		}
-		b.WriteString(" Waived: " + waiverText(f.Waiver))
-	}
-	return b.String()
 }
 
 // withRemediation appends the remediation of the rule's metadata to a

@@ -269,7 +269,7 @@ func TestSARIFMapping(t *testing.T) {
 	if got := policy[0].Message.Text; got != "3 findings are denied; at most 0 are allowed (policy secgate.limits)" {
 		t.Errorf("policy message %q", got)
 	}
-	if uri := policy[0].Locations[0].PhysicalLocation.ArtifactLocation.URI; uri != DefaultPolicyLocation {
+	if uri := policy[0].Locations[0].PhysicalLocation.ArtifactLocation.URI; uri != ".secgate.yaml" {
 		t.Errorf("policy result location %q", uri)
 	}
 	if run.Properties != nil || run.Invocations != nil {
@@ -441,27 +441,33 @@ func TestSARIFMaxResultsOption(t *testing.T) {
 	}
 }
 
-func TestSARIFPathPrefix(t *testing.T) {
+// SARIF URIs are the finding's file relative to the report root: its
+// target's directory joined with its path; a target does not change the
+// fingerprint.
+func TestSARIFTargets(t *testing.T) {
 	tests := []struct {
-		prefix, path, want string
+		target, kind, path, want string
 	}{
-		{"", "go.mod", "go.mod"},
-		{".", "go.mod", "go.mod"},
-		{"services/api", "go.mod", "services/api/go.mod"},
-		{"services/api/", "./web/package-lock.json", "services/api/web/package-lock.json"},
-		{"services/api", "/abs/go.mod", "/abs/go.mod"},
+		{"", "", "go.mod", "go.mod"},
+		{".", findings.TargetDirectory, "go.mod", "go.mod"},
+		{"services/api", findings.TargetDirectory, "go.mod", "services/api/go.mod"},
+		{"services/api", findings.TargetDirectory, "web/package-lock.json", "services/api/web/package-lock.json"},
+		{"app/requirements.txt", findings.TargetFile, "base.txt", "app/base.txt"},
 	}
 	for _, tt := range tests {
-		doc := &findings.Document{Findings: []findings.Finding{{
-			ID: findings.Fingerprint("p"), Kind: findings.KindSecret, Scanner: findings.ScannerSecrets,
-			RuleID: "r", Severity: findings.SeverityLow, Location: findings.Location{Path: tt.path},
-		}}}
-		run := parseSARIF(t, render(t, FormatSARIF, Options{PathPrefix: tt.prefix}, doc)).Runs[0]
+		doc := &findings.Document{
+			Scans: []findings.Scan{{Scanner: findings.ScannerSecrets, Target: tt.target, Kind: tt.kind}},
+			Findings: []findings.Finding{{
+				ID: findings.Fingerprint("p"), Kind: findings.KindSecret, Scanner: findings.ScannerSecrets,
+				RuleID: "r", Severity: findings.SeverityLow, Location: findings.Location{Target: tt.target, Path: tt.path},
+			}},
+		}
+		run := parseSARIF(t, render(t, FormatSARIF, Options{}, doc)).Runs[0]
 		if got := run.Results[0].Locations[0].PhysicalLocation.ArtifactLocation.URI; got != tt.want {
-			t.Errorf("prefix %q, path %q: uri %q, want %q", tt.prefix, tt.path, got, tt.want)
+			t.Errorf("target %q, path %q: uri %q, want %q", tt.target, tt.path, got, tt.want)
 		}
 		if got := run.Results[0].PartialFingerprints[FingerprintKey]; got != doc.Findings[0].ID {
-			t.Errorf("prefix changed the fingerprint: %q", got)
+			t.Errorf("target changed the fingerprint: %q", got)
 		}
 	}
 }
@@ -597,8 +603,9 @@ func TestSARIFPolicyRuleFromMetadata(t *testing.T) {
 	if want := "the secret scan did not cover the git history (policy acme.coverage). Remediation: Run secgate scan with --history."; res.Message.Text != want || res.Level != "error" {
 		t.Errorf("result %q (%s), want %q", res.Message.Text, res.Level, want)
 	}
-	if res.Locations[0].PhysicalLocation.ArtifactLocation.URI != DefaultPolicyLocation {
-		t.Errorf("location %+v", res.Locations[0])
+	// It points at its rule, in the repository's policy file.
+	if pl := res.Locations[0].PhysicalLocation; pl.ArtifactLocation.URI != "policies/coverage.rego" || pl.Region.StartLine != 9 {
+		t.Errorf("location %+v, want policies/coverage.rego:9", pl)
 	}
 	// The fingerprint does not depend on the metadata.
 	if want := findings.Fingerprint(PolicyRuleID, "deny", "acme.coverage", "the secret scan did not cover the git history", ""); res.PartialFingerprints[FingerprintKey] != want {

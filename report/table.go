@@ -57,16 +57,17 @@ func (o *tableOutputter) Output(w io.Writer, doc *findings.Document) error {
 	}
 	var buf bytes.Buffer
 	fs := tableSort(doc.Findings)
-	if len(fs) > 0 {
-		rows := make([][]string, 0, len(fs)+1)
+	vs := views(doc, fs)
+	if len(vs) > 0 {
+		rows := make([][]string, 0, len(vs)+1)
 		rows = append(rows, tableHeader)
-		for _, f := range fs {
-			rows = append(rows, tableRow(f))
+		for i := range vs {
+			rows = append(rows, tableRow(&vs[i]))
 		}
 		o.writeRows(&buf, rows)
 		buf.WriteString("\n")
 	}
-	if lines := waivedLines(fs); len(lines) > 0 {
+	if lines := waivedLines(vs); len(lines) > 0 {
 		buf.WriteString("Waived findings:\n")
 		for _, l := range lines {
 			buf.WriteString("  " + l + "\n")
@@ -86,57 +87,68 @@ func (o *tableOutputter) Output(w io.Writer, doc *findings.Document) error {
 	return err
 }
 
-// tableSort returns the findings in table order.
+// tableSort returns the findings in table order: decision, severity,
+// package, rule, then the order of findings.Sort.
 func tableSort(fs []findings.Finding) []findings.Finding {
 	out := slices.Clone(fs)
 	slices.SortStableFunc(out, func(a, b findings.Finding) int {
 		return cmp.Or(
 			cmp.Compare(decisionRank(a.Decision), decisionRank(b.Decision)),
 			cmp.Compare(severityOf(b.Severity).Rank(), severityOf(a.Severity).Rank()),
-			cmp.Compare(tablePackage(a), tablePackage(b)),
+			cmp.Compare(subjectKey(a), subjectKey(b)),
 			cmp.Compare(a.RuleID, b.RuleID),
-			cmp.Compare(locationLabel(a.Location), locationLabel(b.Location)),
 			compareFindings(a, b),
 		)
 	})
 	return out
 }
 
+// subjectKey is what the table's PACKAGE column sorts by: name@version, or
+// the finding's target and path.
+func subjectKey(f findings.Finding) string {
+	if f.Package != nil {
+		return packageLabel(f.Package)
+	}
+	return f.Location.Target + "\x00" + f.Location.Path
+}
+
 // waivedLines describes the waived findings, in table order:
 // "GHSA-jf85-cpcp-j695  lodash@4.17.11: REASON (until 2026-06-30, owner OWNER)".
-func waivedLines(fs []findings.Finding) []string {
+func waivedLines(vs []view) []string {
 	var out []string
-	for _, f := range fs {
-		if f.Decision == findings.DecisionWaived {
-			out = append(out, fmt.Sprintf("%s  %s: %s", oneLine(f.RuleID), oneLine(tablePackage(f)), oneLine(waiverText(f.Waiver))))
+	for i := range vs {
+		if v := &vs[i]; v.Decision == findings.DecisionWaived {
+			out = append(out, fmt.Sprintf("%s  %s: %s", oneLine(v.RuleID), oneLine(tablePackage(v)), oneLine(waiverText(v.Waiver))))
 		}
 	}
 	return out
 }
 
-func tablePackage(f findings.Finding) string {
-	if f.Package != nil {
-		return packageLabel(f.Package)
+// tablePackage is name@version, or the finding's place (without the line)
+// for findings without a package.
+func tablePackage(v *view) string {
+	if v.Package != nil {
+		return packageLabel(v.Package)
 	}
-	return f.Location.Path
+	return v.where
 }
 
-func tableRow(f findings.Finding) []string {
-	decision := f.Decision
+func tableRow(v *view) []string {
+	decision := v.Decision
 	if decision == "" {
 		decision = "-"
 	}
-	fixed := strings.Join(fixedVersions(f), ", ")
+	fixed := strings.Join(fixedVersions(v.Finding), ", ")
 	if fixed == "" {
 		fixed = "-"
 	}
 	return []string{
 		decision,
-		string(severityOf(f.Severity)),
-		oneLine(tablePackage(f)),
-		oneLine(f.RuleID),
+		string(severityOf(v.Severity)),
+		oneLine(tablePackage(v)),
+		oneLine(v.RuleID),
 		oneLine(fixed),
-		oneLine(locationLabel(f.Location)),
+		oneLine(v.place),
 	}
 }
 

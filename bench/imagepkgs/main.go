@@ -18,6 +18,8 @@ import (
 	"github.com/google/osv-scalibr/extractor"
 	osvschema "github.com/ossf/osv-schema/bindings/go/osvschema"
 
+	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/scanners"
 	"github.com/secgate/secgate/scanners/container"
 	"github.com/secgate/secgate/scanners/secrets"
 )
@@ -43,12 +45,13 @@ func main() {
 }
 
 func run(ref string) error {
-	rules, err := secrets.DefaultRules()
+	rec := &recorder{}
+	ty := container.NewType(container.Options{MaxSecretFileSize: 1}, scanners.Env{Matcher: rec}, secrets.NewRuleSource("", ""))
+	s, err := ty.New(scanners.Target{Kind: findings.TargetImage, Name: ref, Path: ref})
 	if err != nil {
 		return err
 	}
-	rec := &recorder{}
-	res, err := container.New(container.Options{Ref: ref, Matcher: rec, Secrets: rules, MaxSecretFileSize: 1}).Scan(context.Background())
+	res, err := s.Scan(context.Background())
 	if err != nil {
 		return err
 	}

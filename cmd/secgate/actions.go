@@ -33,21 +33,17 @@ func actionsFromEnv() actionsEnv {
 }
 
 // publish writes, in GitHub Actions, the annotations of the denied and
-// warned findings (workflow commands on stdout), appends the Markdown
-// summary to the step summary, and sets the step's outputs: result (pass,
-// fail or error), exit-code, findings and sarif-file.
-func (a actionsEnv) publish(stdout io.Writer, doc *findings.Document, pathPrefix, sarifFile string, scanErr error) error {
-	result, code := "pass", exitPass
-	switch {
-	case errors.Is(scanErr, errDenied):
-		result, code = "fail", exitDenied
-	case scanErr != nil:
-		result, code = "error", exitError
-	}
+// warned findings (workflow commands on stderr: the runner reads both
+// streams, and stdout holds the report), appends the Markdown summary to
+// the step summary, and sets the step's outputs: result (pass, fail or
+// error), exit-code, findings and sarif-file.
+func (a actionsEnv) publish(stderr io.Writer, doc *findings.Document, sarifFile string, scanErr error) error {
+	code := exitCode(scanErr)
+	result := map[int]string{exitPass: "pass", exitDenied: "fail", exitError: "error"}[code]
 	var errs []error
 	if doc != nil {
-		for _, line := range report.GitHubAnnotationsWithOptions(doc, maxAnnotations, report.Options{PathPrefix: pathPrefix}) {
-			fmt.Fprintln(stdout, line)
+		for _, line := range report.GitHubAnnotations(doc, maxAnnotations) {
+			fmt.Fprintln(stderr, line)
 		}
 		if a.summary != "" {
 			md, err := report.New("markdown", report.Options{})

@@ -15,8 +15,8 @@ import (
 	"github.com/secgate/secgate/findings"
 )
 
-// In GitHub Actions: annotations on stdout, the Markdown summary appended to
-// GITHUB_STEP_SUMMARY, outputs in GITHUB_OUTPUT.
+// In GitHub Actions: annotations on stderr (stdout holds the report), the
+// Markdown summary appended to GITHUB_STEP_SUMMARY, outputs in GITHUB_OUTPUT.
 func TestGitHubActions(t *testing.T) {
 	dir := t.TempDir()
 	outputs, summary := filepath.Join(dir, "output"), filepath.Join(dir, "summary")
@@ -26,15 +26,18 @@ func TestGitHubActions(t *testing.T) {
 	t.Setenv("GITHUB_STEP_SUMMARY", summary)
 	sarif := filepath.Join(dir, "secgate.sarif")
 
-	r := secgate(t, "scan", "--offline-db", offlineDB, "-f", "sarif", "-o", sarif, "-f", "table", example)
+	r := secgate(t, "scan", "--offline-db", offlineDB, "-f", "sarif", "-o", sarif, "-f", "table", copyExample(t))
 	if r.code != exitDenied {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "::error file=package-lock.json,line=30,title=GHSA-xvch-5gv4-984h") {
-		t.Errorf("no error annotation for minimist:\n%s", r.stdout)
+	if !strings.Contains(r.stderr, "::error file=package-lock.json,line=30,title=GHSA-xvch-5gv4-984h") {
+		t.Errorf("no error annotation for minimist:\n%s", r.stderr)
 	}
-	if !strings.Contains(r.stdout, "::warning file=requirements.txt,line=4") {
-		t.Errorf("no warning annotation for requests:\n%s", r.stdout)
+	if !strings.Contains(r.stderr, "::warning file=requirements.txt,line=4") {
+		t.Errorf("no warning annotation for requests:\n%s", r.stderr)
+	}
+	if strings.Contains(r.stdout, "::") {
+		t.Errorf("workflow commands on stdout:\n%s", r.stdout)
 	}
 	out, _ := os.ReadFile(outputs)
 	for _, want := range []string{"result=fail\n", "exit-code=1\n", "findings=5\n", "sarif-file=" + sarif + "\n"} {
@@ -65,8 +68,8 @@ func TestGitHubActionsSubdirectory(t *testing.T) {
 	db := absOfflineDB(t)
 	t.Chdir(repoRoot)
 	r := secgate(t, "scan", "--offline-db", db, "-q", filepath.Join("testdata", "example"))
-	if !strings.Contains(r.stdout, "::error file=testdata/example/package-lock.json,line=30,") {
-		t.Errorf("annotation not relative to the working directory:\n%s", r.stdout)
+	if !strings.Contains(r.stderr, "::error file=testdata/example/package-lock.json,line=30,") {
+		t.Errorf("annotation not relative to the working directory:\n%s", r.stderr)
 	}
 }
 

@@ -22,43 +22,43 @@ const configFileName = ".secgate.yaml"
 // Relative paths in the file are relative to the file's directory (see
 // pathKeys), so that a .secgate.yaml means the same from any working
 // directory; exclude stays relative to the scanned root, as on the
-// command line.
-func applyConfig(fl *pflag.FlagSet, file, root string) error {
+// command line. It returns the file read, "" when there was none.
+func applyConfig(fl *pflag.FlagSet, file, root string) (string, error) {
 	explicit := file != ""
 	if !explicit {
 		file = filepath.Join(root, configFileName)
 		if fi, err := os.Stat(file); err != nil || fi.IsDir() {
-			return nil
+			return "", nil
 		}
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return fmt.Errorf("read config: %w", err)
+		return "", fmt.Errorf("read config: %w", err)
 	}
 	var cfg map[string]any
 	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		return fmt.Errorf("read config %s: %w", file, err)
+		return "", fmt.Errorf("read config %s: %w", file, err)
 	}
 	for _, key := range slices.Sorted(maps.Keys(cfg)) {
 		flag := fl.Lookup(key)
 		if flag == nil || key == "config" {
-			return fmt.Errorf("config %s: unknown key %q (keys are the flags of secgate scan)", file, key)
+			return "", fmt.Errorf("config %s: unknown key %q (keys are the flags of secgate scan)", file, key)
 		}
 		if flag.Changed {
 			continue
 		}
 		values, err := configValues(cfg[key])
 		if err != nil {
-			return fmt.Errorf("config %s: %s: %w", file, key, err)
+			return "", fmt.Errorf("config %s: %s: %w", file, key, err)
 		}
 		for _, v := range values {
 			v = resolveConfigPath(key, v, filepath.Dir(file))
 			if err := fl.Set(key, v); err != nil {
-				return fmt.Errorf("config %s: %s: %w", file, key, err)
+				return "", fmt.Errorf("config %s: %s: %w", file, key, err)
 			}
 		}
 	}
-	return nil
+	return file, nil
 }
 
 // pathKeys are the flags whose values are local files or directories.

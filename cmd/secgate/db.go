@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/secgate/secgate/scanners/osv"
+	"github.com/secgate/secgate/osv"
 )
 
 func newDBCmd(stdout io.Writer) *cobra.Command {

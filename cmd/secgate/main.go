@@ -1,11 +1,12 @@
-// Command secgate is a security gate for CI: it scans dependencies, decides
-// with OPA/Rego policies whether the findings pass, writes reports (table,
-// JSON, SARIF) and exits 0 (pass), 1 (the policy denied) or 2 (error).
+// Command secgate is a security gate for CI: it scans dependencies, secrets
+// and container images, decides with OPA/Rego policies whether the findings
+// pass, writes reports (table, JSON, SARIF, JUnit, GitLab, Markdown) and
+// exits 0 (pass), 1 (the policy denied) or 2 (error); exitcode.go holds the
+// table.
 package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,13 +15,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-)
-
-// Exit codes, documented in docs/exit-codes.md and in `secgate --help`.
-const (
-	exitPass   = 0 // the gate passed (possibly with warnings)
-	exitDenied = 1 // the policy denied: an expected outcome, not an error
-	exitError  = 2 // secgate could not decide: bad input, broken policy, missing data
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
@@ -33,23 +27,16 @@ func main() {
 	os.Exit(code)
 }
 
-// errDenied is returned by a command whose gate the policy denied.
-var errDenied = errors.New("policy denied")
-
 // run executes the command line and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	switch {
-	case err == nil:
-		return exitPass
-	case errors.Is(err, errDenied), errors.Is(err, errChecksFailed):
-		return exitDenied
-	default:
+	code := exitCode(err)
+	if code == exitError {
 		fmt.Fprintf(stderr, "secgate: error: %v\n", err)
-		return exitError
 	}
+	return code
 }
 
 const exitCodeHelp = `Exit codes:

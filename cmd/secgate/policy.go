@@ -20,10 +20,6 @@ import (
 	"github.com/secgate/secgate/report"
 )
 
-// errChecksFailed is returned by policy test, check and fmt (without
-// --write) when what they examine fails: exit code 1, like a denied gate.
-var errChecksFailed = errors.New("checks failed")
-
 func newPolicyCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policy",
@@ -128,7 +124,7 @@ load.`,
 			if err != nil {
 				return err
 			}
-			if _, err := gate.NewEngine(cmd.Context(), opts, ""); err != nil {
+			if _, err := gate.NewEngine(cmd.Context(), opts, findings.Root{}, ""); err != nil {
 				fmt.Fprintf(stderr, "secgate: %v\n", err)
 				return errChecksFailed
 			}
@@ -231,13 +227,19 @@ scan: 0 pass, 1 denied, 2 error.`,
 			if err != nil {
 				return err
 			}
-			engine, err := gate.NewEngine(cmd.Context(), opts, "")
+			root, err := findings.NewRoot("")
 			if err != nil {
 				return err
 			}
-			if _, err := engine.Decide(cmd.Context(), &doc); err != nil {
+			engine, err := gate.NewEngine(cmd.Context(), opts, root, "")
+			if err != nil {
 				return err
 			}
+			verdict, err := engine.Decide(cmd.Context(), &doc)
+			if err != nil {
+				return err
+			}
+			verdict.Apply(&doc)
 			out, err := report.New(format, report.Options{Warn: func(m string) { fmt.Fprintf(stderr, "secgate: warning: %s\n", m) }})
 			if err != nil {
 				return err

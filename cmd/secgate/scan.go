@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/secgate/secgate/policies"
 	"github.com/secgate/secgate/report"
 	"github.com/secgate/secgate/scanners/container"
+	"github.com/secgate/secgate/scanners/deps"
 	"github.com/secgate/secgate/scanners/secrets"
 )
 
@@ -115,16 +115,17 @@ missing ecosystem file is an error, never a pass.
 			if len(args) == 1 {
 				root = args[0]
 			}
-			if err := applyConfig(cmd.Flags(), f.config, root); err != nil {
+			configFile, err := applyConfig(cmd.Flags(), f.config, root)
+			if err != nil {
 				return err
 			}
 			path := root
 			if len(args) == 0 && len(f.images) > 0 {
 				path = "" // --image alone scans only the images
 			}
-			doc, sarifFile, err := runScan(cmd, path, f, stdout, stderr)
+			doc, sarifFile, err := runScan(cmd, path, configFile, f, stdout, stderr)
 			if actions := actionsFromEnv(); actions.enabled {
-				if aerr := actions.publish(stdout, doc, sarifPrefix(path, f.images), sarifFile, err); aerr != nil {
+				if aerr := actions.publish(stderr, doc, sarifFile, err); aerr != nil {
 					fmt.Fprintf(stderr, "secgate: warning: GitHub Actions outputs: %v\n", aerr)
 				}
 			}
@@ -163,18 +164,13 @@ func envOr(key, def string) string {
 
 // runScan scans and writes the reports. It returns the decided document
 // (nil on error), the SARIF file written, if any, and errDenied when the
-// policy denied.
-func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Writer) (*findings.Document, string, error) {
+// policy denied. configFile is the configuration file read ("" for none).
+func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, stderr io.Writer) (*findings.Document, string, error) {
 	popts, err := f.policy.options()
 	if err != nil {
 		return nil, "", err
 	}
 	popts.Warn = func(msg string) { fmt.Fprintf(stderr, "secgate: warning: %s\n", msg) }
-	if path != "" {
-		if _, err := os.Stat(path); err != nil {
-			return nil, "", fmt.Errorf("scan %s: %w", path, errors.Unwrap(err))
-		}
-	}
 	maxSize, err := parseSize(f.maxFileSize)
 	if err != nil {
 		return nil, "", fmt.Errorf("invalid --max-file-size %q: %w", f.maxFileSize, err)
@@ -183,7 +179,7 @@ func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Wri
 	if err != nil {
 		return nil, "", fmt.Errorf("invalid --max-layer-size %q: %w", f.maxLayerSize, err)
 	}
-	sopts := secrets.Options{Config: f.secretsConfig, MaxFileSize: maxSize, Since: f.since}
+	sopts := secrets.Options{MaxFileSize: maxSize, Since: f.since}
 	switch {
 	case f.history && f.staged:
 		return nil, "", errors.New("--history and --staged exclude each other")
@@ -192,20 +188,15 @@ func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Wri
 	case f.history || f.since != "":
 		sopts.Mode = secrets.History
 	}
-	if sopts.Mode != secrets.Tree && len(f.scanners) == 0 {
-		f.scanners = []string{findings.ScannerSecrets}
-	}
 	outs, err := pairOutputs(f.formats, f.outputs)
 	if err != nil {
 		return nil, "", err
 	}
-	prefix := sarifPrefix(path, f.images)
 	newOutputter := func(o output, start, end time.Time) (report.Outputter, error) {
 		ropts := report.Options{
-			PathPrefix: prefix,
-			Warn:       func(msg string) { fmt.Fprintf(stderr, "secgate: warning: %s\n", msg) },
-			StartTime:  start,
-			EndTime:    end,
+			Warn:      func(msg string) { fmt.Fprintf(stderr, "secgate: warning: %s\n", msg) },
+			StartTime: start,
+			EndTime:   end,
 		}
 		if o.file == "" && report.IsTerminal(stdout) {
 			ropts.Color = os.Getenv("NO_COLOR") == ""
@@ -223,20 +214,24 @@ func runScan(cmd *cobra.Command, path string, f scanFlags, stdout, stderr io.Wri
 	progress := newProgress(stderr, f.quiet)
 	doc, err := gate.Run(cmd.Context(), gate.Options{
 		Path:        path,
+		Images:      f.images,
+		Config:      configFile,
 		OfflineDB:   f.offlineDB,
 		OSVAPI:      f.osvAPI,
-		NoIgnore:    f.noIgnore,
 		Exclude:     f.exclude,
 		Scanners:    f.scanners,
+		SecretRules: f.secretsConfig,
+		Deps:        deps.Options{NoIgnore: f.noIgnore},
 		Secrets:     sopts,
-		SkipPath:    path == "",
-		Images:      f.images,
-		Dockerfile:  f.dockerfile,
-		ImageLimits: container.Limits{MaxLayerSize: maxLayer},
-		Baseline:    f.baseline,
-		Policy:      popts,
-		Version:     buildVersion(),
-		Progress:    progress.report,
+		Container: container.Options{
+			Dockerfile:        f.dockerfile,
+			Limits:            container.Limits{MaxLayerSize: maxLayer},
+			MaxSecretFileSize: maxSize,
+		},
+		Baseline: f.baseline,
+		Policy:   popts,
+		Version:  buildVersion(),
+		Progress: progress.report,
 	})
 	progress.done()
 	if err != nil {
@@ -311,33 +306,6 @@ func pairOutputs(formats, files []string) ([]output, error) {
 		return nil, errors.New("only one --format can go to stdout: give the others an --output file")
 	}
 	return out, nil
-}
-
-// sarifPrefix is the scanned directory relative to the working directory,
-// which CI runs from the repository root: SARIF locations must be relative
-// to that root, while findings are relative to the scanned directory.
-func sarifPrefix(path string, images []string) string {
-	if path == "" || len(images) > 0 {
-		// Image findings are placed at image/... or at the Dockerfile,
-		// relative to the working directory already.
-		return ""
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return ""
-	}
-	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
-		abs = filepath.Dir(abs)
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	rel, err := filepath.Rel(wd, abs)
-	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return ""
-	}
-	return filepath.ToSlash(rel)
 }
 
 // parseSize reads a byte count with an optional KB, MB or GB suffix (powers

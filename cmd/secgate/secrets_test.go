@@ -31,8 +31,12 @@ func runGit(t *testing.T, dir string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// write writes a file, and the directories it lies in.
 func write(t *testing.T, path, content string) {
 	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +189,7 @@ keywords = ["secgate-test-"]
 	if r.code != exitDenied || len(doc.Findings) != 1 || doc.Findings[0].RuleID != "acme-internal-token" {
 		t.Fatalf("custom rule: exit %d: %s %s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(doc.Scans[0].Target, "rules.toml") || doc.Scans[0].Stats["rules"] < 200 {
+	if doc.Scans[0].Config != "rules.toml" || doc.Scans[0].Stats["rules"] < 200 {
 		t.Errorf("scan %+v: want the config named and the default rules kept", doc.Scans[0])
 	}
 

@@ -20,7 +20,10 @@ const maxSummaryLines = 10
 // decision with its reasons, for a human reading the CI log.
 func writeSummary(w io.Writer, doc *findings.Document) {
 	for _, s := range doc.Scans {
-		fmt.Fprintf(w, "secgate: %s scan of %s: %s\n", s.Scanner, s.Target, formatStats(s.Stats))
+		fmt.Fprintf(w, "secgate: %s scan of %s: %s\n", s.Scanner, scanLabel(s), formatStats(s.Stats))
+		for _, warning := range s.Warnings {
+			fmt.Fprintf(w, "secgate: warning: %s scan of %s: %s\n", s.Scanner, s.Target, warning)
+		}
 	}
 	counts := map[findings.Severity]int{}
 	for _, f := range doc.Findings {
@@ -57,6 +60,22 @@ func writeSummary(w io.Writer, doc *findings.Document) {
 		}
 		fmt.Fprintf(w, "  waived: %s%s\n", r.Msg, why)
 	}
+}
+
+// scanLabel names a scan's target with what of it was read: ". (git history
+// after main, rules from .gitleaks.toml)".
+func scanLabel(s findings.Scan) string {
+	var more []string
+	if s.Source != "" {
+		more = append(more, s.Source)
+	}
+	if s.Config != "" {
+		more = append(more, "rules from "+s.Config)
+	}
+	if len(more) == 0 {
+		return s.Target
+	}
+	return s.Target + " (" + strings.Join(more, ", ") + ")"
 }
 
 func printResults(w io.Writer, label string, rs []findings.PolicyResult) {

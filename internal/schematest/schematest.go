@@ -1,6 +1,6 @@
 // Package schematest validates secgate's outputs against their JSON Schemas
 // in tests: the findings document against findings/schema.json, SARIF against
-// the OASIS SARIF 2.1.0 schema when a copy is available.
+// the OASIS SARIF 2.1.0 schema vendored in testdata/schemas.
 package schematest
 
 import (
@@ -15,8 +15,7 @@ import (
 )
 
 // SARIFSchemaEnv names a SARIF 2.1.0 schema file to use instead of the
-// default location, ../shared/schemas/sarif-schema-2.1.0.json beside the
-// repository.
+// copy vendored in testdata/schemas (see its README).
 const SARIFSchemaEnv = "SECGATE_SARIF_SCHEMA"
 
 // Compile compiles the JSON Schema in data (any draft the library knows),
@@ -46,18 +45,18 @@ func Findings(t testing.TB) *jsonschema.Schema {
 	return Compile(t, "findings.schema.json", findings.Schema)
 }
 
-// SARIF is the OASIS SARIF 2.1.0 schema. repoRoot is the repository root
-// relative to the test's directory. The test is skipped when no copy of the
-// schema is available.
+// SARIF is the OASIS SARIF 2.1.0 schema, from testdata/schemas. repoRoot
+// is the repository root relative to the test's directory (or absolute).
+// A missing schema fails the test: validation never silently skips.
 func SARIF(t testing.TB, repoRoot string) *jsonschema.Schema {
 	t.Helper()
 	path := os.Getenv(SARIFSchemaEnv)
 	if path == "" {
-		path = filepath.Join(repoRoot, "..", "shared", "schemas", "sarif-schema-2.1.0.json")
+		path = filepath.Join(repoRoot, "testdata", "schemas", "sarif-schema-2.1.0.json")
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		t.Skipf("SARIF schema not available (%v); set %s", err, SARIFSchemaEnv)
+		t.Fatalf("read the SARIF schema: %v", err)
 	}
 	return Compile(t, "sarif-schema-2.1.0.json", data)
 }

@@ -24,30 +24,32 @@ const (
 // credentialName matches environment variable names that hold credentials.
 var credentialName = regexp.MustCompile(`(?i)(passw(or)?d|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)`)
 
+// configFinding is a finding about the image's configuration, and the layer
+// it is about (nil for none).
+type configFinding struct {
+	finding findings.Finding
+	layer   *findings.Layer
+}
+
 // configFindings reports the image's configuration: a root user, and
 // credentials in ENV or in the history's commands. Values never appear in
 // the findings: an ENV finding names the variable, a history finding the
-// layer and the rule.
-func configFindings(ctx context.Context, engine *secrets.Engine, ref string, cfg *v1.ConfigFile, loc *locator, clean func(string) string) []findings.Finding {
-	var out []findings.Finding
-	mk := func(rule, title string, sev findings.Severity, key string, layer *findings.Layer) findings.Finding {
+// layer and the rule. The findings have no path: they are about the whole
+// image, or with a Dockerfile about its USER, ENV or layer's instruction.
+func configFindings(ctx context.Context, engine *secrets.Engine, cfg *v1.ConfigFile, loc *locator, clean func(string) string) []configFinding {
+	var out []configFinding
+	mk := func(rule, title string, sev findings.Severity, key string, layer *findings.Layer) configFinding {
 		f := findings.Finding{
-			ID:       findings.Fingerprint(findings.ScannerContainer, rule, ref, key),
+			ID:       findings.Fingerprint(findings.ScannerContainer, rule, key),
 			Kind:     findings.KindMisconfiguration,
-			Scanner:  findings.ScannerContainer,
 			RuleID:   rule,
 			Title:    title,
 			Severity: sev,
-			Location: findings.Location{Path: imageLocation(ref, "")},
-			Image:    &findings.Image{Ref: ref, Layer: layer},
 		}
-		if loc.df != nil {
-			f.Location = findings.Location{Path: loc.dfPath, Line: loc.lineOf(layer)}
-			if layer == nil {
-				f.Location.Line = loc.configLine(rule)
-			}
+		if loc.df != nil && layer == nil {
+			f.Location.Dockerfile = &findings.FileLine{Path: loc.dfPath, Line: loc.configLine(rule)}
 		}
-		return f
+		return configFinding{finding: f, layer: layer}
 	}
 
 	if runsAsRoot(cfg.Config.User) {

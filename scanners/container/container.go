@@ -12,8 +12,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -27,66 +27,120 @@ import (
 	"github.com/google/osv-scalibr/plugin"
 	"github.com/google/osv-scalibr/plugin/config"
 
+	"github.com/secgate/secgate/extractors/npmlock"
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/osv"
 	"github.com/secgate/secgate/scanners"
-	"github.com/secgate/secgate/scanners/deps/npmlock"
 	"github.com/secgate/secgate/scanners/internal/osvlog"
-	"github.com/secgate/secgate/scanners/osv"
 	"github.com/secgate/secgate/scanners/secrets"
 )
 
-// Options configure a container scan.
+// Options configure the container scanner.
 type Options struct {
-	// Ref names the image: see Open.
-	Ref string
-	// Matcher matches packages with advisories (offline or online).
-	Matcher osv.Matcher
-	// Secrets are the rules for the secret scan of the layers and the
-	// image configuration.
-	Secrets *secrets.Rules
-	// Dockerfile, when set, is the Dockerfile the image was built from:
-	// findings then point at the line of the instruction that created
-	// their layer. DockerfileLocation is its path as reports show it.
-	Dockerfile, DockerfileLocation string
-	Open                           OpenOptions
-	Limits                         Limits
+	// Dockerfile, when set, is the Dockerfile the images were built from:
+	// findings then name the line of the instruction that created their
+	// layer.
+	Dockerfile string
+	Registry   OpenOptions
+	Limits     Limits
 	// MaxSecretFileSize bounds the files the secret scan reads.
 	MaxSecretFileSize int64
-	Progress          scanners.Progress
 }
 
-// Scanner scans one image.
-type Scanner struct {
-	opts Options
+// Type is the container scanner, configured for a run: it applies to
+// images.
+type Type struct {
+	opts  Options
+	env   scanners.Env
+	rules *secrets.RuleSource
 }
 
-// New returns a container scanner.
-func New(opts Options) *Scanner {
+// NewType returns the container scanner of a run, with its secret rules
+// from rules.
+func NewType(opts Options, env scanners.Env, rules *secrets.RuleSource) *Type {
 	if opts.Limits.MaxFileSize <= 0 {
 		opts.Limits.MaxFileSize = DefaultMaxFileSize
 	}
 	if opts.Limits.MaxLayerSize <= 0 {
 		opts.Limits.MaxLayerSize = DefaultMaxLayerSize
 	}
-	return &Scanner{opts: opts}
+	return &Type{opts: opts, env: env, rules: rules}
 }
 
-// Name implements scanners.Scanner.
-func (*Scanner) Name() string { return findings.ScannerContainer }
+// Name implements scanners.Type.
+func (*Type) Name() string { return findings.ScannerContainer }
 
-// Scan implements scanners.Scanner. Every error names the image.
-func (s *Scanner) Scan(ctx context.Context) (*scanners.Result, error) {
+// Applies implements scanners.Type.
+func (*Type) Applies(t scanners.Target) bool { return t.Kind == findings.TargetImage }
+
+// New implements scanners.Type. It loads the secret rules and reads the
+// Dockerfile.
+func (ty *Type) New(t scanners.Target) (scanners.Scanner, error) {
+	rules, _, err := ty.rules.Load()
+	if err != nil {
+		return nil, err
+	}
+	s := &scanner{target: t, opts: ty.opts, env: ty.env, rules: rules}
+	if ty.opts.Dockerfile != "" {
+		if s.df, err = parseDockerfile(ty.opts.Dockerfile); err != nil {
+			return nil, err
+		}
+		s.dfName, _ = ty.env.Root.Rel(ty.opts.Dockerfile)
+	}
+	return s, nil
+}
+
+// Identity implements scanners.Type. A container finding's ID holds the
+// image's name and the layer's diff id, to tell images and layers apart
+// within one run; across runs both change with every build (app:main vs
+// app:pr-42, a rebuilt layer), so its identity is what the finding says of
+// the problem instead: kind, rule, path in the image, package and
+// version, the image configuration entry (in a misconfiguration's title),
+// and for a secret its redacted prefix, length and entropy. Two different
+// secrets of one rule in one image file would have to agree on all three
+// to be taken for each other.
+func (*Type) Identity(f *findings.Finding) string {
+	parts := []string{"container", string(f.Kind), f.RuleID}
+	if f.Kind == findings.KindMisconfiguration {
+		parts = append(parts, f.Title) // names the ENV variable or history entry
+	}
+	if f.Image != nil {
+		parts = append(parts, f.Image.Path)
+	}
+	if p := f.Package; p != nil {
+		parts = append(parts, p.Ecosystem, p.Name, p.Version)
+	}
+	if s := f.Secret; s != nil {
+		parts = append(parts, s.Redacted, strconv.Itoa(s.Length), strconv.FormatFloat(s.Entropy, 'g', -1, 64))
+	}
+	return findings.Fingerprint(parts...)
+}
+
+// scanner scans one image.
+type scanner struct {
+	target scanners.Target
+	opts   Options
+	env    scanners.Env
+	rules  *secrets.Rules
+	df     *dockerfile
+	dfName string // the Dockerfile's path relative to the report root
+}
+
+// Scan implements scanners.Scanner. Every error names the image as the
+// user gave it.
+func (s *scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 	res, err := s.scan(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("image %s: %w", s.opts.Ref, err)
+		return nil, fmt.Errorf("image %s: %w", s.target.Path, err)
 	}
 	return res, nil
 }
 
-func (s *Scanner) scan(ctx context.Context) (*scanners.Result, error) {
-	ref := s.opts.Ref
-	s.opts.Progress.Report("opening image " + ref)
-	v1img, err := Open(ctx, ref, s.opts.Open)
+func (s *scanner) scan(ctx context.Context) (*scanners.Result, error) {
+	name := s.target.Name
+	progress := s.env.Progress
+	progress.Report("opening image " + name)
+	v1img, err := Open(ctx, s.target.Path, s.opts.Registry)
 	if err != nil {
 		return nil, err
 	}
@@ -94,15 +148,9 @@ func (s *Scanner) scan(ctx context.Context) (*scanners.Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: read image configuration: %w", ErrHostileImage, err)
 	}
-	var df *dockerfile
-	if s.opts.Dockerfile != "" {
-		if df, err = parseDockerfile(s.opts.Dockerfile); err != nil {
-			return nil, err
-		}
-	}
 
 	guarded := &guardedImage{Image: v1img, limits: s.opts.Limits, diffIDs: cfg.RootFS.DiffIDs}
-	s.opts.Progress.Report("reading the layers of " + ref)
+	progress.Report("reading the layers of " + name)
 	var img *image.Image
 	osvlog.Run(nil, func() {
 		img, err = image.FromV1Image(guarded, &image.Config{MaxFileBytes: s.opts.Limits.MaxFileSize + 1, MaxSymlinkDepth: image.DefaultMaxSymlinkDepth})
@@ -118,9 +166,9 @@ func (s *Scanner) scan(ctx context.Context) (*scanners.Result, error) {
 	}
 	defer img.CleanUp()
 
-	loc := locator{df: df, dfPath: s.opts.DockerfileLocation, history: cfg.History}
+	loc := locator{df: s.df, dfPath: s.dfName, history: cfg.History}
 
-	s.opts.Progress.Report("extracting packages from " + ref)
+	progress.Report("extracting packages from " + name)
 	pkgs, unparsable, err := s.extract(ctx, img)
 	if err != nil {
 		return nil, err
@@ -131,30 +179,45 @@ func (s *Scanner) scan(ctx context.Context) (*scanners.Result, error) {
 			matchable = append(matchable, p)
 		}
 	}
-	s.opts.Progress.Report(fmt.Sprintf("matching %d packages of %s", len(matchable), ref))
-	matched, err := s.opts.Matcher.Match(ctx, matchable)
+	progress.Report(fmt.Sprintf("matching %d packages of %s", len(matchable), name))
+	matched, err := s.env.Matcher.Match(ctx, matchable)
 	if err != nil {
 		return nil, fmt.Errorf("match packages: %w", err)
 	}
-	engine := secrets.NewEngine(s.opts.Secrets)
+	engine := secrets.NewEngine(s.rules)
 	clean := commandCleaner(ctx, engine)
 	layerOf := layerIndexer(cfg, clean)
 	var out []findings.Finding
+	// add places a finding of a layer (nil: of no layer): the file in the
+	// image, the layer, the Dockerfile line, an ID that tells images and
+	// layers apart.
+	add := func(f findings.Finding, imgPath string, layer *findings.Layer) {
+		diffID := ""
+		if layer != nil {
+			diffID = layer.DiffID
+		}
+		f.Scanner = findings.ScannerContainer
+		f.ID = findings.Fingerprint(findings.ScannerContainer, f.ID, name, diffID)
+		f.Image = &findings.Image{Ref: name, Path: imgPath, Layer: layer}
+		loc.place(&f, layer)
+		out = append(out, f)
+	}
 	for i, p := range matchable {
 		var layer *findings.Layer
 		if m := p.LayerMetadata; m != nil {
 			layer = layerOf(string(m.DiffID), m.Command)
 		}
-		imgPath := "/" + strings.TrimPrefix(p.Location.PathOrEmpty(), "/")
-		p.Location.Descriptor.File.Path = imageLocation(ref, imgPath)
-		for _, f := range osv.Findings(findings.ScannerContainer, p, matched[i]) {
-			f.Image = &findings.Image{Ref: ref, Path: imgPath, Layer: layer}
-			loc.place(&f, layer)
-			out = append(out, f)
+		rel := strings.TrimPrefix(p.Location.PathOrEmpty(), "/")
+		line := 0
+		if d := p.Location.Descriptor; d != nil && d.File != nil {
+			line = d.File.LineNumber
+		}
+		for _, f := range osv.Findings(findings.ScannerContainer, p, findings.Location{Path: rel, Line: line}, matched[i]) {
+			add(f, "/"+rel, layer)
 		}
 	}
 
-	s.opts.Progress.Report("scanning the layers of " + ref + " for secrets")
+	progress.Report("scanning the layers of " + name + " for secrets")
 	layers, err := img.Layers()
 	if err != nil {
 		return nil, fmt.Errorf("read layers: %w", err)
@@ -173,16 +236,14 @@ func (s *Scanner) scan(ctx context.Context) (*scanners.Result, error) {
 			secretStats["secrets_"+k] += v
 		}
 		for _, f := range fs {
-			imgPath := f.Location.Path
-			f.Scanner = findings.ScannerContainer
-			f.Location.Path = imageLocation(ref, imgPath)
-			f.ID = findings.Fingerprint(findings.ScannerContainer, f.ID, ref, layer.DiffID)
-			f.Image = &findings.Image{Ref: ref, Path: imgPath, Layer: layer}
-			loc.place(&f, layer)
-			out = append(out, f)
+			rel := strings.TrimPrefix(f.Location.Path, "/")
+			f.Location.Path = rel
+			add(f, "/"+rel, layer)
 		}
 	}
-	out = append(out, configFindings(ctx, engine, ref, cfg, &loc, clean)...)
+	for _, c := range configFindings(ctx, engine, cfg, &loc, clean) {
+		add(c.finding, "", c.layer)
+	}
 	findings.Sort(out)
 
 	stats := map[string]int{
@@ -194,17 +255,14 @@ func (s *Scanner) scan(ctx context.Context) (*scanners.Result, error) {
 	for k, v := range secretStats {
 		stats[k] = v
 	}
-	return &scanners.Result{
-		Scan:     findings.Scan{Scanner: findings.ScannerContainer, Target: ref, Stats: stats},
-		Findings: out,
-	}, nil
+	return &scanners.Result{Scan: findings.Scan{Stats: stats}, Findings: out}, nil
 }
 
 // extract runs osv-scalibr's extractors over the image with each package's
 // layer traced. An OS package database that cannot be read fails the scan
 // (the gate cannot decide without it); other files that cannot be parsed
 // (a broken package.json deep in node_modules) are counted.
-func (s *Scanner) extract(ctx context.Context, img *image.Image) ([]*extractor.Package, int, error) {
+func (s *scanner) extract(ctx context.Context, img *image.Image) ([]*extractor.Package, int, error) {
 	plugins, err := plugins()
 	if err != nil {
 		return nil, 0, err
@@ -309,17 +367,4 @@ func commandCleaner(ctx context.Context, engine *secrets.Engine) func(string) st
 		cache[cmd] = c
 		return c
 	}
-}
-
-var unsafePathChars = regexp.MustCompile(`[^A-Za-z0-9._/-]+`)
-
-// imageLocation is the stable, relative path reports use for a file in an
-// image when no Dockerfile is given: image/<reference>/<path>. GitHub code
-// scanning keys alerts on it, so it must not change between runs.
-func imageLocation(ref, p string) string {
-	loc := "image/" + strings.Trim(unsafePathChars.ReplaceAllString(ref, "_"), "/")
-	if p = strings.TrimPrefix(p, "/"); p != "" {
-		loc += "/" + p
-	}
-	return loc
 }

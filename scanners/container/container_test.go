@@ -11,7 +11,7 @@ import (
 
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/internal/imagetest"
-	"github.com/secgate/secgate/scanners/osv"
+	"github.com/secgate/secgate/scanners"
 )
 
 var testDB = filepath.Join("..", "..", "testdata", "osvdb")
@@ -80,7 +80,7 @@ func TestSourcesGiveSameFindings(t *testing.T) {
 	slices.SortFunc(want, func(a, b got) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
 	for name, ref := range refs {
 		t.Run(name, func(t *testing.T) {
-			res, err := New(Options{Ref: ref, Matcher: osv.NewOffline(testDB), Secrets: testRules(t)}).Scan(context.Background())
+			res, err := scanImage(context.Background(), t, ref, testDB, Options{}, findings.Root{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -94,8 +94,8 @@ func TestSourcesGiveSameFindings(t *testing.T) {
 				if l := f.Image.Layer; l != nil && (!strings.HasPrefix(l.DiffID, "sha256:") || l.Command == "") {
 					t.Errorf("%s: layer %+v lacks its diff id or command", f.RuleID, l)
 				}
-				if !strings.HasPrefix(f.Location.Path, "image/") {
-					t.Errorf("%s: location %s", f.RuleID, f.Location.Path)
+				if f.Location.Path != strings.TrimPrefix(f.Image.Path, "/") || f.Location.Dockerfile != nil {
+					t.Errorf("%s: location %+v, image path %s", f.RuleID, f.Location, f.Image.Path)
 				}
 			}
 			if st := res.Scan.Stats; st["layers"] != 2 || st["packages"] < 5 {
@@ -116,7 +116,7 @@ func TestRootFS(t *testing.T) {
 	} {
 		t.Run(tt.dir, func(t *testing.T) {
 			ref := RootFS + filepath.Join("..", "..", "testdata", "rootfs", tt.dir)
-			res, err := New(Options{Ref: ref, Matcher: osv.NewOffline(testDB), Secrets: testRules(t)}).Scan(context.Background())
+			res, err := scanImage(context.Background(), t, ref, testDB, Options{}, findings.Root{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,7 +140,7 @@ func TestMissingOSDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref := RootFS + filepath.Join("..", "..", "testdata", "rootfs", "debian")
-	_, err := New(Options{Ref: ref, Matcher: osv.NewOffline(db), Secrets: testRules(t)}).Scan(context.Background())
+	_, err := scanImage(context.Background(), t, ref, db, Options{}, findings.Root{})
 	if err == nil || !strings.Contains(err.Error(), "Debian") || !strings.Contains(err.Error(), ref) {
 		t.Fatalf("err = %v, want an error naming Debian and the image", err)
 	}
@@ -157,7 +157,7 @@ func TestImageConfiguration(t *testing.T) {
 		History: []string{"RUN curl -H 'Authorization: token " + token + "' https://example.com/x # buildkit"},
 	}, layer)
 	ref := DockerArchive + imagetest.WriteArchive(t, img, t.TempDir())
-	res, err := New(Options{Ref: ref, Matcher: osv.NewOffline(testDB), Secrets: testRules(t)}).Scan(context.Background())
+	res, err := scanImage(context.Background(), t, ref, testDB, Options{}, findings.Root{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,21 +188,80 @@ func TestDockerfileLocations(t *testing.T) {
 	if err := os.WriteFile(df, []byte("# app image\nFROM debian:9\n\nENV LANG=C.UTF-8\nCOPY app /\nCMD [\"/usr/local/bin/app\"]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	res, err := New(Options{Ref: ref, Matcher: osv.NewOffline(testDB), Secrets: testRules(t), Dockerfile: df, DockerfileLocation: "Dockerfile"}).Scan(context.Background())
+	res, err := scanImage(context.Background(), t, ref, testDB, Options{Dockerfile: df}, dfRoot(t, df))
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := map[string]int{}
 	for _, f := range res.Findings {
-		if f.Location.Path != "Dockerfile" {
-			t.Errorf("%s at %s", f.RuleID, f.Location.Path)
+		d := f.Location.Dockerfile
+		if d == nil || d.Path != "Dockerfile" {
+			t.Errorf("%s at %+v", f.RuleID, f.Location)
+			continue
 		}
-		lines[f.RuleID] = f.Location.Line
+		lines[f.RuleID] = d.Line
 	}
 	want := map[string]int{"DLA-3008-1": 2, "DLA-3022-1": 2, "GO-2021-0113": 5, "aws-access-token": 5, RuleRunsAsRoot: 2}
 	for rule, line := range want {
 		if lines[rule] != line {
 			t.Errorf("%s at line %d, want %d (all: %v)", rule, lines[rule], line, lines)
 		}
+	}
+}
+
+// dfRoot is a report root at the Dockerfile's directory.
+func dfRoot(t *testing.T, df string) findings.Root {
+	t.Helper()
+	root, err := findings.RootAt(filepath.Dir(df))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// A container finding is the same problem in two runs when it says the
+// same of it: the image's name, the layer's digest and the ID change with
+// every build.
+func TestIdentity(t *testing.T) {
+	img := func(id, ref, diffID, path string) findings.Finding {
+		return findings.Finding{
+			ID: id, Scanner: findings.ScannerContainer, Kind: findings.KindSecret, RuleID: "aws-access-token",
+			Location: findings.Location{Target: ref, Path: path[1:], Line: 3},
+			Image:    &findings.Image{Ref: ref, Path: path, Layer: &findings.Layer{Index: 1, DiffID: diffID}},
+			Secret:   &findings.Secret{Redacted: "AKIA…", Length: 20, Confidence: "high", Entropy: 3.68},
+		}
+	}
+	ty := NewType(Options{}, scanners.Env{}, nil)
+	base := img("a", "app:main", "sha256:1", "/app/.env")
+	other := func(edit func(*findings.Finding)) findings.Finding {
+		f := base
+		image, secret := *base.Image, *base.Secret
+		f.Image, f.Secret = &image, &secret
+		edit(&f)
+		return f
+	}
+	tests := []struct {
+		name string
+		f    findings.Finding
+		same bool
+	}{
+		{"rebuilt: other ref, layer, id, location", img("b", "app:pr-42", "sha256:2", "/app/.env"), true},
+		{"other file", img("c", "app:main", "sha256:1", "/app/.env.prod"), false},
+		{"other secret (entropy)", other(func(f *findings.Finding) { f.Secret.Entropy = 3.9 }), false},
+		{"other secret (length)", other(func(f *findings.Finding) { f.Secret.Length = 40 }), false},
+		{"other rule", other(func(f *findings.Finding) { f.RuleID = "github-pat" }), false},
+	}
+	for _, tc := range tests {
+		if got := ty.Identity(&tc.f) == ty.Identity(&base); got != tc.same {
+			t.Errorf("%s: same identity = %v, want %v", tc.name, got, tc.same)
+		}
+	}
+	vuln := func(version string) findings.Finding {
+		return findings.Finding{ID: "x", Scanner: findings.ScannerContainer, Kind: findings.KindVulnerability, RuleID: "DLA-3022-1",
+			Image: &findings.Image{Ref: "r", Path: "/var/lib/dpkg/status"}, Package: &findings.Package{Name: "openssl", Version: version, Ecosystem: "Debian:9"}}
+	}
+	a, b := vuln("1.1.0l-1~deb9u5"), vuln("1.1.0l-1~deb9u6")
+	if ty.Identity(&a) == ty.Identity(&b) {
+		t.Error("another package version has the same identity")
 	}
 }

@@ -83,16 +83,16 @@ func createsLayer(keyword string) bool {
 	return keyword == "RUN" || keyword == "COPY" || keyword == "ADD"
 }
 
-// locator places findings in reports: at the Dockerfile line of the
-// instruction that created their layer when a Dockerfile is given, else at
-// the stable image path the finding already has.
+// locator maps layers to Dockerfile lines, when a Dockerfile is given.
 type locator struct {
 	df      *dockerfile
-	dfPath  string
+	dfPath  string // relative to the report root
 	history []v1.History
 }
 
-// place sets f's location to the Dockerfile line of layer's instruction.
+// place sets f's Dockerfile line to the line of the instruction that
+// created layer (the FROM line for nil: a layer of no instruction), unless
+// it has one already.
 //
 // Layers map to instructions by position: the last layer-creating history
 // entries of the image are the last stage's RUN, COPY and ADD instructions,
@@ -101,10 +101,10 @@ type locator struct {
 // it is paired with (a RUN whose command text differs) falls back to FROM,
 // rather than pointing at a wrong line.
 func (l *locator) place(f *findings.Finding, layer *findings.Layer) {
-	if l.df == nil {
+	if l.df == nil || f.Location.Dockerfile != nil {
 		return
 	}
-	f.Location = findings.Location{Path: l.dfPath, Line: l.lineOf(layer)}
+	f.Location.Dockerfile = &findings.FileLine{Path: l.dfPath, Line: l.lineOf(layer)}
 }
 
 func (l *locator) lineOf(layer *findings.Layer) int {

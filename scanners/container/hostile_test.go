@@ -14,25 +14,30 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/internal/imagetest"
-	"github.com/secgate/secgate/scanners/osv"
+	"github.com/secgate/secgate/osv"
+	"github.com/secgate/secgate/scanners"
 	"github.com/secgate/secgate/scanners/secrets"
 )
 
-func testRules(t *testing.T) *secrets.Rules {
+// scanImage scans the image ref, named ref, against the offline database
+// db, with the default secret rules and paths relative to root.
+func scanImage(ctx context.Context, t *testing.T, ref, db string, opts Options, root findings.Root) (*scanners.Result, error) {
 	t.Helper()
-	r, err := secrets.DefaultRules()
+	env := scanners.Env{Root: root, Matcher: osv.NewOffline(db)}
+	s, err := NewType(opts, env, secrets.NewRuleSource("", "")).New(scanners.Target{Kind: findings.TargetImage, Name: ref, Path: ref})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return r
+	return s.Scan(ctx)
 }
 
 func scanRef(t *testing.T, ref string, limits Limits) error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := New(Options{Ref: ref, Matcher: osv.NewOffline(filepath.Join("..", "..", "testdata", "osvdb")), Secrets: testRules(t), Limits: limits}).Scan(ctx)
+	_, err := scanImage(ctx, t, ref, filepath.Join("..", "..", "testdata", "osvdb"), Options{Limits: limits}, findings.Root{})
 	return err
 }
 

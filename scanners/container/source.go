@@ -21,6 +21,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/secgate/secgate/findings"
 )
 
 // Reference prefixes of the image sources that are not registries.
@@ -79,6 +81,24 @@ func Open(ctx context.Context, ref string, opts OpenOptions) (v1.Image, error) {
 		return nil, fmt.Errorf("pull: %w", err)
 	}
 	return img, nil
+}
+
+// TargetName is how findings and reports name the image ref: a registry
+// reference as given; for docker-archive:, oci: and dir: (and a FILE.tar)
+// the prefix and the local path relative to the report root, so that no
+// report holds a path of this machine.
+func TargetName(ref string, root findings.Root) string {
+	for _, prefix := range []string{DockerArchive, OCILayout, RootFS} {
+		if p, ok := strings.CutPrefix(ref, prefix); ok {
+			name, _ := root.Rel(p)
+			return prefix + name
+		}
+	}
+	if strings.HasSuffix(ref, ".tar") && fileExists(ref) {
+		name, _ := root.Rel(ref)
+		return name
+	}
+	return ref
 }
 
 func platformOf(opts OpenOptions) *v1.Platform {

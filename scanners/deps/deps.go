@@ -1,7 +1,8 @@
 // Package deps is secgate's dependency scanner: it finds every lockfile and
-// manifest that osv-scanner reads under a path, extracts their packages with
-// osv-scanner (and its own npm lockfile reader, see npmlock), matches them
-// against OSV advisories (package osv), and returns vulnerability findings.
+// manifest that osv-scanner reads in a directory (or reads the one lockfile
+// it is given), extracts their packages with osv-scanner and secgate's own
+// npm lockfile reader (package npmlock), matches them against OSV
+// advisories (package osv), and returns vulnerability findings.
 package deps
 
 import (
@@ -13,73 +14,91 @@ import (
 	"github.com/google/osv-scalibr/extractor"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/osv"
 	"github.com/secgate/secgate/scanners"
-	"github.com/secgate/secgate/scanners/osv"
 )
 
-// Options configure a dependency scan.
+// Options configure the dependency scanner.
 type Options struct {
-	// Path is the directory (or single lockfile) to scan.
-	Path string
-	// Matcher matches packages with advisories: osv.NewOffline or
-	// osv.NewOnline.
-	Matcher osv.Matcher
 	// NoIgnore also scans files that .gitignore excludes.
 	NoIgnore bool
-	// Exclude names directories under Path that are not scanned.
-	Exclude  scanners.Exclude
-	Progress scanners.Progress
 }
 
-// Scanner is the dependency scanner.
-type Scanner struct {
+// Type is the dependency scanner, configured for a run: it applies to
+// directories and files.
+type Type struct {
 	opts Options
+	env  scanners.Env
 }
 
-// New returns a dependency scanner.
-func New(opts Options) *Scanner { return &Scanner{opts: opts} }
+// NewType returns the dependency scanner of a run.
+func NewType(opts Options, env scanners.Env) *Type { return &Type{opts: opts, env: env} }
 
-// Name implements scanners.Scanner.
-func (*Scanner) Name() string { return findings.ScannerDeps }
+// Name implements scanners.Type.
+func (*Type) Name() string { return findings.ScannerDeps }
+
+// Applies implements scanners.Type.
+func (*Type) Applies(t scanners.Target) bool { return t.OnPath() }
+
+// New implements scanners.Type.
+func (ty *Type) New(t scanners.Target) (scanners.Scanner, error) {
+	return &scanner{target: t, opts: ty.opts, env: ty.env}, nil
+}
+
+// Identity implements scanners.Type: the finding's ID, a fingerprint of the
+// advisory, the lockfile's path in the target and the package.
+func (*Type) Identity(f *findings.Finding) string { return f.ID }
+
+type scanner struct {
+	target scanners.Target
+	opts   Options
+	env    scanners.Env
+}
+
+// NoLockfiles is the warning of a scan that found nothing to read.
+const NoLockfiles = "no lockfile or manifest found"
 
 // Scan implements scanners.Scanner.
-func (s *Scanner) Scan(ctx context.Context) (*scanners.Result, error) {
-	s.opts.Progress.Report("finding lockfiles and manifests in " + s.opts.Path)
-	ex, err := extract(ctx, s.opts.Path, s.opts.NoIgnore, s.opts.Exclude)
+func (s *scanner) Scan(ctx context.Context) (*scanners.Result, error) {
+	s.env.Progress.Report("finding lockfiles and manifests in " + s.target.Name)
+	ex, err := extract(ctx, s.target.Path, s.opts.NoIgnore, s.env.Exclude)
 	if err != nil {
 		return nil, err
 	}
-	var matchable []*extractor.Package
+	var matchable []located
 	for _, p := range ex.packages {
-		if osv.Matchable(p) {
+		if osv.Matchable(p.pkg) {
 			matchable = append(matchable, p)
 		}
 	}
-	if len(matchable) > 0 {
-		s.opts.Progress.Report(fmt.Sprintf("matching %d packages against %s advisories", len(matchable), strings.Join(osv.Ecosystems(matchable), ", ")))
+	pkgs := make([]*extractor.Package, len(matchable))
+	for i, p := range matchable {
+		pkgs[i] = p.pkg
 	}
-	matched, err := s.opts.Matcher.Match(ctx, matchable)
+	if len(pkgs) > 0 {
+		s.env.Progress.Report(fmt.Sprintf("matching %d packages against %s advisories", len(pkgs), strings.Join(osv.Ecosystems(pkgs), ", ")))
+	}
+	matched, err := s.env.Matcher.Match(ctx, pkgs)
 	if err != nil {
 		return nil, fmt.Errorf("match dependencies: %w", err)
 	}
 	var fs []findings.Finding
 	for i, p := range matchable {
-		fs = append(fs, osv.Findings(findings.ScannerDeps, p, matched[i])...)
+		fs = append(fs, osv.Findings(findings.ScannerDeps, p.pkg, p.loc, matched[i])...)
 	}
 	fs = dedup(fs)
 	findings.Sort(fs)
-	return &scanners.Result{
-		Scan: findings.Scan{
-			Scanner: findings.ScannerDeps,
-			Target:  s.opts.Path,
-			Stats: map[string]int{
-				"files":                ex.files,
-				"packages":             len(ex.packages),
-				"packages_unmatchable": len(ex.packages) - len(matchable),
-			},
+	scan := findings.Scan{
+		Stats: map[string]int{
+			"files":                ex.files,
+			"packages":             len(ex.packages),
+			"packages_unmatchable": len(ex.packages) - len(matchable),
 		},
-		Findings: fs,
-	}, nil
+	}
+	if ex.files == 0 {
+		scan.Warnings = []string{NoLockfiles}
+	}
+	return &scanners.Result{Scan: scan, Findings: fs}, nil
 }
 
 // dedup drops findings with the same ID (the same package listed twice in

@@ -13,7 +13,8 @@ import (
 	"testing"
 
 	"github.com/secgate/secgate/findings"
-	"github.com/secgate/secgate/scanners/osv"
+	"github.com/secgate/secgate/osv"
+	"github.com/secgate/secgate/scanners"
 )
 
 // repoRoot is the repository root, from this package's directory.
@@ -62,7 +63,15 @@ func loadExpected(t *testing.T) expected {
 
 func scan(t *testing.T, dir string, m osv.Matcher) ([]findings.Finding, findings.Scan, error) {
 	t.Helper()
-	res, err := New(Options{Path: dir, Matcher: m}).Scan(context.Background())
+	target, err := scanners.PathTarget(dir, findings.Root{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewType(Options{}, scanners.Env{Matcher: m}).New(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Scan(context.Background())
 	if err != nil {
 		return nil, findings.Scan{}, err
 	}

@@ -20,8 +20,9 @@ import (
 	"github.com/google/osv-scanner/v2/pkg/models"
 	"github.com/google/osv-scanner/v2/pkg/osvscanner"
 
+	"github.com/secgate/secgate/extractors/npmlock"
+	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/scanners"
-	"github.com/secgate/secgate/scanners/deps/npmlock"
 	"github.com/secgate/secgate/scanners/internal/osvlog"
 )
 
@@ -32,11 +33,20 @@ const scalibrPackageLock = "javascript/packagelockjson"
 // could not be read or parsed.
 var ErrExtract = errors.New("extract dependencies")
 
-// extraction is what the extractors found under one root.
+// located is a package and its place in the scanned target.
+type located struct {
+	pkg *extractor.Package
+	// loc is where the package is declared: a path relative to the
+	// target's directory (for a file target, the file's directory) and a
+	// line.
+	loc findings.Location
+}
+
+// extraction is what the extractors found in one target.
 type extraction struct {
-	// packages hold locations relative to the root, slash-separated.
-	packages []*extractor.Package
-	// files is the number of distinct lockfiles and manifests read.
+	packages []located
+	// files is the number of distinct lockfiles and manifests read,
+	// those they include ("-r base.txt") among them.
 	files int
 }
 
@@ -45,10 +55,11 @@ type extraction struct {
 //
 // osv-scanner's DoScan does the walk and the extraction with every extractor
 // of its lockfile, SBOM and directory presets, but no vulnerability matching
-// (secgate matches itself, see match.go). npm lockfiles are read by npmlock
-// in a second osv-scalibr walk with the same settings. Any extraction error
-// is returned: osv-scanner only logs them and carries on, which a gate must
-// not do. The directories of exclude (relative to root) are not walked.
+// (the scanner matches with package osv). npm lockfiles are read by npmlock
+// in a second osv-scalibr walk with the same settings; a single file goes
+// to one of the two, by its name. Any extraction error is returned:
+// osv-scanner only logs them and carries on, which a gate must not do. The
+// directories of exclude (relative to root) are not walked.
 func extract(ctx context.Context, root string, noIgnore bool, exclude scanners.Exclude) (*extraction, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
@@ -56,40 +67,60 @@ func extract(ctx context.Context, root string, noIgnore bool, exclude scanners.E
 	}
 	fi, err := os.Stat(abs)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrExtract, err)
 	}
-	base := abs
-	if !fi.IsDir() {
-		base = filepath.Dir(abs)
-	}
+	isDir := fi.IsDir()
 	var skip []string
-	if fi.IsDir() {
+	if isDir {
 		skip = exclude.Abs(abs)
 	}
+	npmFile := !isDir && (npmlock.Extractor{}).FileRequired(simpleFile(abs))
 	var pkgs []*extractor.Package
-	if fi.IsDir() || !(npmlock.Extractor{}).FileRequired(simpleFile(abs)) {
-		found, err := osvScannerExtract(abs, fi.IsDir(), noIgnore, skip)
+	if isDir || !npmFile {
+		found, err := osvScannerExtract(abs, isDir, noIgnore, skip)
 		if err != nil {
 			return nil, err
 		}
 		pkgs = append(pkgs, found...)
 	}
-	found, err := npmExtract(ctx, abs, fi.IsDir(), noIgnore, skip)
-	if err != nil {
-		return nil, err
+	if isDir || npmFile {
+		found, err := npmExtract(ctx, abs, isDir, noIgnore, skip)
+		if err != nil {
+			return nil, err
+		}
+		pkgs = append(pkgs, found...)
 	}
-	pkgs = append(pkgs, found...)
+	return locate(baseDir(abs, isDir), pkgs)
+}
 
+// locate places each package relative to base. osv-scalibr's locations are
+// read, never written: one location may be shared by several packages (every
+// package of a requirements.txt "-r base.txt" line shares the File of that
+// line).
+func locate(base string, pkgs []*extractor.Package) (*extraction, error) {
+	out := &extraction{packages: make([]located, 0, len(pkgs))}
 	files := map[string]bool{}
 	for _, p := range pkgs {
 		rel, err := relativeTo(base, p.Location.PathOrEmpty())
 		if err != nil {
 			return nil, err
 		}
-		p.Location.Descriptor.File.Path = rel
+		line := 0
+		if d := p.Location.Descriptor; d != nil && d.File != nil {
+			line = d.File.LineNumber
+		}
 		files[rel] = true
+		for _, r := range p.Location.Related {
+			if r.File != nil && r.File.Path != "" {
+				if relRel, err := relativeTo(base, r.File.Path); err == nil {
+					files[relRel] = true
+				}
+			}
+		}
+		out.packages = append(out.packages, located{pkg: p, loc: findings.Location{Path: rel, Line: line}})
 	}
-	return &extraction{packages: pkgs, files: len(files)}, nil
+	out.files = len(files)
+	return out, nil
 }
 
 // relativeTo turns a path relative to the filesystem root ("/"), as
@@ -121,7 +152,7 @@ func osvScannerExtract(abs string, isDir, noIgnore bool, skip []string) ([]*extr
 		NoIgnore:              noIgnore,
 		ConfigOverridePath:    cfg.Name(),
 		ShowAllPackages:       true,
-		CompareOffline:        true, // no matching here: see match.go
+		CompareOffline:        true, // no matching here: package osv matches
 		PluginNetworkDisabled: true,
 		ExperimentalScannerActions: osvscanner.ExperimentalScannerActions{
 			ExcludePatterns:    excludePatterns(skip),

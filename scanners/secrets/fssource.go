@@ -22,7 +22,7 @@ type fsSource struct {
 func (s *fsSource) blobs(ctx context.Context, yield func(Blob) error) error {
 	return fs.WalkDir(s.fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return wrapSource("%s: %v", p, err)
+			return wrapSource("%s: %w", p, err)
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -42,12 +42,12 @@ func (s *fsSource) blobs(ctx context.Context, yield func(Blob) error) error {
 		return yield(Blob{Path: path.Join(s.prefix, p), StartLine: 1, read: func() ([]byte, error) {
 			f, err := s.fsys.Open(p)
 			if err != nil {
-				return nil, wrapSource("%s: %v", p, err)
+				return nil, wrapSource("%s: %w", p, err)
 			}
 			defer f.Close()
 			data, err := s.load(f, s.maxSize)
 			if err != nil {
-				return nil, wrapSource("%s: %v", p, err)
+				return nil, wrapSource("%s: %w", p, err)
 			}
 			return data, nil
 		}})

@@ -91,15 +91,15 @@ func (g *gitSource) blobs(ctx context.Context, yield func(Blob) error) error {
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return wrapSource("git %s: %v", args[0], err)
+		return wrapSource("git %s: %w", args[0], err)
 	}
 	if err := cmd.Start(); err != nil {
-		return wrapSource("git %s: %v", args[0], err)
+		return wrapSource("git %s: %w", args[0], err)
 	}
 	files, err := gitdiff.Parse(stdout)
 	if err != nil {
 		_ = cmd.Wait()
-		return wrapSource("parse git %s output: %v", args[0], err)
+		return wrapSource("parse git %s output: %w", args[0], err)
 	}
 	commits := map[string]bool{}
 	var yieldErr error
@@ -119,7 +119,7 @@ func (g *gitSource) blobs(ctx context.Context, yield func(Blob) error) error {
 		if errors.As(waitErr, &exit) {
 			return wrapSource("git %s in %s: %s", args[0], g.dir, strings.TrimSpace(stderr.String()))
 		}
-		return wrapSource("git %s: %v", args[0], waitErr)
+		return wrapSource("git %s: %w", args[0], waitErr)
 	}
 	if g.history {
 		g.count("commits", len(commits))

@@ -51,43 +51,63 @@ const DefaultMaxFileSize = 10 << 20
 // config is given.
 const ConfigFileName = ".gitleaks.toml"
 
-// Options configure a secret scan.
+// Options configure the secret scanner.
 type Options struct {
-	// Path is the directory to scan (for History and Staged, inside a git
-	// work tree).
-	Path string
 	Mode Mode
 	// Since limits History to commits after this revision.
 	Since string
-	// Config is a gitleaks TOML config; empty means Path/.gitleaks.toml when
-	// it exists, else gitleaks' default rules.
-	Config string
-	// Rules, when set, are used instead of loading them (see
-	// ResolveRules); Config then only names them in the scan's target.
-	Rules *Rules
 	// MaxFileSize in bytes; DefaultMaxFileSize when zero.
 	MaxFileSize int64
-	// Exclude names directories under Path whose files are not scanned,
-	// in the tree and in git history alike.
-	Exclude  scanners.Exclude
-	Progress scanners.Progress
 }
 
-// Scanner is the secret scanner.
-type Scanner struct {
-	opts Options
+// Type is the secret scanner, configured for a run: it applies to
+// directories and files (in History and Staged mode, to directories inside
+// a git work tree).
+type Type struct {
+	opts  Options
+	env   scanners.Env
+	rules *RuleSource
 }
 
-// New returns a secret scanner.
-func New(opts Options) *Scanner {
+// NewType returns the secret scanner of a run, with its rules from rules.
+func NewType(opts Options, env scanners.Env, rules *RuleSource) *Type {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = DefaultMaxFileSize
 	}
-	return &Scanner{opts: opts}
+	return &Type{opts: opts, env: env, rules: rules}
 }
 
-// Name implements scanners.Scanner.
-func (*Scanner) Name() string { return findings.ScannerSecrets }
+// Name implements scanners.Type.
+func (*Type) Name() string { return findings.ScannerSecrets }
+
+// Applies implements scanners.Type.
+func (ty *Type) Applies(t scanners.Target) bool {
+	if ty.opts.Mode != Tree {
+		return t.Kind == findings.TargetDirectory
+	}
+	return t.OnPath()
+}
+
+// New implements scanners.Type. It loads the rules.
+func (ty *Type) New(t scanners.Target) (scanners.Scanner, error) {
+	rules, file, err := ty.rules.Load()
+	if err != nil {
+		return nil, err
+	}
+	return &scanner{target: t, opts: ty.opts, env: ty.env, rules: rules, rulesFile: file}, nil
+}
+
+// Identity implements scanners.Type: the finding's ID, a fingerprint of the
+// rule, the file's path in the target and a hash of the secret.
+func (*Type) Identity(f *findings.Finding) string { return f.ID }
+
+type scanner struct {
+	target    scanners.Target
+	opts      Options
+	env       scanners.Env
+	rules     *Rules
+	rulesFile string
+}
 
 // ErrSource is wrapped by errors reading the scanned files or git.
 var ErrSource = errors.New("read secrets source")
@@ -99,61 +119,79 @@ type source interface {
 }
 
 // Scan implements scanners.Scanner.
-func (s *Scanner) Scan(ctx context.Context) (*scanners.Result, error) {
-	rules, cfgName, err := s.rules()
-	if err != nil {
-		return nil, err
-	}
-	engine := NewEngine(rules)
+func (s *scanner) Scan(ctx context.Context) (*scanners.Result, error) {
+	engine := NewEngine(s.rules)
+	path := s.target.Path
 	var src source
 	switch s.opts.Mode {
 	case History:
-		src = &gitSource{dir: s.opts.Path, history: true, since: s.opts.Since}
+		src = &gitSource{dir: path, history: true, since: s.opts.Since}
 	case Staged:
-		src = &gitSource{dir: s.opts.Path}
+		src = &gitSource{dir: path}
 	default:
-		src = &treeSource{root: s.opts.Path, maxSize: s.opts.MaxFileSize, exclude: s.opts.Exclude, progress: s.opts.Progress}
+		src = &treeSource{root: path, maxSize: s.opts.MaxFileSize, exclude: s.env.Exclude, progress: s.env.Progress}
 	}
-	if len(s.opts.Exclude) > 0 && s.opts.Mode != Tree {
-		src = &excludeSource{source: src, exclude: s.opts.Exclude}
+	if len(s.env.Exclude) > 0 && s.opts.Mode != Tree {
+		src = &excludeSource{source: src, exclude: s.env.Exclude}
 	}
 	fs, scanned, err := scan(ctx, engine, src)
 	if err != nil {
 		return nil, err
 	}
 	stats := src.stats()
-	stats["rules"] = rules.Len()
+	stats["rules"] = s.rules.Len()
 	stats["bytes"] = int(scanned)
-	target := s.opts.Path
+	scan := findings.Scan{Stats: stats}
 	switch s.opts.Mode {
 	case History:
-		target += " (git history)"
+		scan.Source = "git history"
 		if s.opts.Since != "" {
-			target = s.opts.Path + " (git history after " + s.opts.Since + ")"
+			scan.Source = "git history after " + s.opts.Since
+		}
+		if stats["commits"] == 0 {
+			scan.Warnings = []string{"no commit to scan"}
 		}
 	case Staged:
-		target += " (staged changes)"
+		scan.Source = "staged changes"
+		if stats["files"] == 0 {
+			scan.Warnings = []string{"no staged change to scan"}
+		}
+	default:
+		if stats["files"] == 0 {
+			scan.Warnings = []string{"no file to scan"}
+		}
 	}
-	if cfgName != "" {
-		target += ", rules from " + cfgName
+	if s.rulesFile != "" {
+		scan.Config, _ = s.env.Root.Rel(s.rulesFile)
 	}
-	return &scanners.Result{
-		Scan:     findings.Scan{Scanner: findings.ScannerSecrets, Target: target, Stats: stats},
-		Findings: fs,
-	}, nil
+	return &scanners.Result{Scan: scan, Findings: fs}, nil
 }
 
-func (s *Scanner) rules() (*Rules, string, error) {
-	if s.opts.Rules != nil {
-		return s.opts.Rules, s.opts.Config, nil
-	}
-	return ResolveRules(s.opts.Path, s.opts.Config)
+// RuleSource loads the rules of a run once, for the secret scanner and the
+// container scanner alike.
+type RuleSource struct {
+	dir, config string
+	once        sync.Once
+	rules       *Rules
+	file        string
+	err         error
 }
 
-// ResolveRules loads the rules a scan of root uses: config when set, else
-// root/.gitleaks.toml when it exists, else gitleaks' default rules. It
-// returns the config file used ("" for the defaults).
-func ResolveRules(root, config string) (*Rules, string, error) {
+// NewRuleSource returns the rules a run uses: config when set, else
+// dir/.gitleaks.toml when it exists (dir is the scanned directory, "" when
+// there is none), else gitleaks' default rules.
+func NewRuleSource(dir, config string) *RuleSource {
+	return &RuleSource{dir: dir, config: config}
+}
+
+// Load returns the rules and the file they came from ("" for the
+// defaults).
+func (s *RuleSource) Load() (*Rules, string, error) {
+	s.once.Do(func() { s.rules, s.file, s.err = resolveRules(s.dir, s.config) })
+	return s.rules, s.file, s.err
+}
+
+func resolveRules(root, config string) (*Rules, string, error) {
 	path := config
 	if path == "" && root != "" {
 		candidate := filepath.Join(root, ConfigFileName)
@@ -294,6 +332,8 @@ func commitDate(f findings.Finding) string {
 	return f.Commit.Date
 }
 
+// wrapSource is fmt.Errorf with ErrSource first; format's %w verbs keep
+// the causes (a permission error, a cancelled context) for errors.Is.
 func wrapSource(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrSource, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: "+format, append([]any{ErrSource}, args...)...)
 }

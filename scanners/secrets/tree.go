@@ -84,11 +84,11 @@ func (c *counter) load(r io.Reader, maxSize int64) ([]byte, error) {
 func (t *treeSource) blobs(ctx context.Context, yield func(Blob) error) error {
 	root, err := filepath.Abs(t.root)
 	if err != nil {
-		return wrapSource("resolve %s: %v", t.root, err)
+		return wrapSource("resolve %s: %w", t.root, err)
 	}
 	info, err := os.Lstat(root)
 	if err != nil {
-		return wrapSource("%v", err)
+		return wrapSource("%w", err)
 	}
 	if !info.IsDir() {
 		// A single file: its path is reported relative to its directory.
@@ -97,7 +97,7 @@ func (t *treeSource) blobs(ctx context.Context, yield func(Blob) error) error {
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			rel, _ := filepath.Rel(root, p)
-			return wrapSource("%s: %v", filepath.ToSlash(rel), errors.Unwrap(err))
+			return wrapSource("%s: %w", filepath.ToSlash(rel), pathCause(err))
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -118,7 +118,7 @@ func (t *treeSource) blobs(ctx context.Context, yield func(Blob) error) error {
 		info, err := d.Info()
 		if err != nil {
 			rel, _ := filepath.Rel(root, p)
-			return wrapSource("%s: %v", filepath.ToSlash(rel), err)
+			return wrapSource("%s: %w", filepath.ToSlash(rel), err)
 		}
 		return t.file(ctx, root, p, info, yield)
 	})
@@ -127,7 +127,7 @@ func (t *treeSource) blobs(ctx context.Context, yield func(Blob) error) error {
 func (t *treeSource) file(_ context.Context, root, p string, info fs.FileInfo, yield func(Blob) error) error {
 	rel, err := filepath.Rel(root, p)
 	if err != nil {
-		return wrapSource("%v", err)
+		return wrapSource("%w", err)
 	}
 	rel = filepath.ToSlash(rel)
 	switch {
@@ -152,12 +152,12 @@ func (t *treeSource) file(_ context.Context, root, p string, info fs.FileInfo, y
 func (t *treeSource) read(p, rel string) ([]byte, error) {
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, wrapSource("%s: %v", rel, errors.Unwrap(err))
+		return nil, wrapSource("%s: %w", rel, pathCause(err))
 	}
 	defer f.Close()
 	data, err := t.load(f, t.maxSize)
 	if err != nil {
-		return nil, wrapSource("%s: %v", rel, err)
+		return nil, wrapSource("%s: %w", rel, err)
 	}
 	if data != nil {
 		t.progress.Report(fmt.Sprintf("secrets: %s", rel))
@@ -169,4 +169,15 @@ func (t *treeSource) read(p, rel string) ([]byte, error) {
 func within(root, path string) bool {
 	rel, err := filepath.Rel(root, path)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// pathCause is the cause of a path error (a permission error, a missing
+// file), whose own message would repeat the absolute path the error names
+// relatively; other errors as they are.
+func pathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

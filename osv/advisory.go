@@ -33,17 +33,18 @@ import (
 //     package, keeping those above the installed version when the ecosystem
 //     can compare them.
 //
-// scanner is the finding's scanner ("deps", "container"); p's location path
-// must already be relative to the scanned root.
-func Findings(scanner string, p *extractor.Package, vulns []*osvschema.Vulnerability) []findings.Finding {
+// scanner is the finding's scanner ("deps", "container"); loc is where the
+// package is declared, its path relative to the scanned target, which the
+// finding's ID holds.
+func Findings(scanner string, p *extractor.Package, loc findings.Location, vulns []*osvschema.Vulnerability) []findings.Finding {
 	var out []findings.Finding
 	for _, g := range groups(vulns) {
-		out = append(out, finding(scanner, p, g))
+		out = append(out, finding(scanner, p, loc, g))
 	}
 	return out
 }
 
-func finding(scanner string, p *extractor.Package, group []*osvschema.Vulnerability) findings.Finding {
+func finding(scanner string, p *extractor.Package, loc findings.Location, group []*osvschema.Vulnerability) findings.Finding {
 	slices.SortFunc(group, func(a, b *osvschema.Vulnerability) int { return compareIDs(a.GetId(), b.GetId()) })
 	rep := group[0]
 
@@ -80,25 +81,20 @@ func finding(scanner string, p *extractor.Package, group []*osvschema.Vulnerabil
 		title = fmt.Sprintf("%s in %s", rep.GetId(), p.Name)
 	}
 
-	path := p.Location.PathOrEmpty()
-	line := 0
-	if d := p.Location.Descriptor; d != nil && d.File != nil {
-		line = d.File.LineNumber
-	}
 	eco := p.Ecosystem().String()
 	purl := ""
 	if u := p.PURL(); u != nil {
 		purl = u.String()
 	}
 	return findings.Finding{
-		ID:       findings.Fingerprint(scanner, rep.GetId(), path, eco, p.Name, p.Version),
+		ID:       findings.Fingerprint(scanner, rep.GetId(), loc.Path, eco, p.Name, p.Version),
 		Kind:     findings.KindVulnerability,
 		Scanner:  scanner,
 		RuleID:   rep.GetId(),
 		Title:    title,
 		Severity: sev,
 		CVSS:     score,
-		Location: findings.Location{Path: path, Line: line},
+		Location: loc,
 		Package:  &findings.Package{Name: p.Name, Version: p.Version, Ecosystem: eco, PURL: purl},
 		Vulnerability: &findings.Vulnerability{
 			ID:            rep.GetId(),

@@ -164,7 +164,8 @@ func TestFindingsGrouping(t *testing.T) {
 	other := &osvschema.Vulnerability{Id: "GHSA-other", Affected: affected("0.3.1", "0.3.8")}
 	p := pkg(purl.TypeGolang, "golang.org/x/text", "0.3.5")
 
-	got := Findings(findings.ScannerDeps, p, []*osvschema.Vulnerability{ghsa, other, goRec})
+	loc := findings.Location{Path: "lock", Line: 3}
+	got := Findings(findings.ScannerDeps, p, loc, []*osvschema.Vulnerability{ghsa, other, goRec})
 	if len(got) != 2 {
 		t.Fatalf("%d findings, want 2 groups", len(got))
 	}
@@ -195,9 +196,11 @@ func TestFindingsGrouping(t *testing.T) {
 	if o.ID == g.ID || len(g.ID) != 32 {
 		t.Errorf("ids %q %q", o.ID, g.ID)
 	}
+	if g.Location != loc {
+		t.Errorf("location %+v, want %+v", g.Location, loc)
+	}
 	// The ID does not depend on the line.
-	p.Location = extractor.LocationFromPathAndLine("lock", 99)
-	if again := Findings(findings.ScannerDeps, p, []*osvschema.Vulnerability{goRec, ghsa}); again[0].ID != g.ID {
+	if again := Findings(findings.ScannerDeps, p, findings.Location{Path: "lock", Line: 99}, []*osvschema.Vulnerability{goRec, ghsa}); again[0].ID != g.ID {
 		t.Errorf("moving the line changed the id")
 	}
 }

@@ -5,7 +5,7 @@
 // lookup scans the whole file once per package: quadratic, 7 minutes for a
 // 100,000-package lockfile. Here the lockfile is decoded once with
 // encoding/json and its keys are located by one linear pass over the bytes
-// (lines.go), so the same file takes about a second. The packages it returns
+// (keyLines), so the same file takes about a second. The packages it returns
 // are the ones the osv-scalibr extractor returns: the same names, versions,
 // commits, dependency groups and deduplication, so matching is unchanged.
 package npmlock
@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -280,18 +281,29 @@ var commitPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`^(?:github|gitlab|bitbucket):.+#(\w+)$`),
 }
 
-// commitOf returns the git commit a "resolved" or "version" value pins, if
-// any, with the URL forms npm writes for git dependencies.
+// gitHosts are the hosts whose URLs name a git ref in their fragment or
+// ?ref= query (git+https://github.com/org/repo.git#v1.0.0).
+var gitHosts = []string{"bitbucket.org", "github.com", "gitlab.com"}
+
+// commitOf returns the git commit (or other ref) a "resolved" or "version"
+// value pins, if any: the URL forms npm writes for git dependencies, then a
+// URL of a git host with a #fragment or ?ref= query, as osv-scalibr reads
+// them. A package with one is matched by commit, never by a version
+// parsed out of its URL.
 func commitOf(resolved string) string {
-	if !strings.Contains(resolved, "#") && !strings.Contains(resolved, "codeload.github.com") {
-		return ""
-	}
 	for _, re := range commitPatterns {
 		if m := re.FindStringSubmatch(resolved); m != nil {
 			return m[1]
 		}
 	}
-	return ""
+	u, err := url.Parse(resolved)
+	if err != nil || !slices.Contains(gitHosts, u.Host) {
+		return ""
+	}
+	if u.RawQuery == "" {
+		return u.Fragment
+	}
+	return u.Query().Get("ref")
 }
 
 // pathKey names an object key by the keys leading to it.

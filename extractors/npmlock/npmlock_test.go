@@ -55,6 +55,10 @@ const v3 = `{
     },
     "node_modules/esc\"aped": {
       "version": "1.0.0"
+    },
+    "node_modules/tagged": {
+      "version": "1.0.0",
+      "resolved": "git+https://github.com/org/tagged.git#v1.0.0"
     }
   }
 }
@@ -82,6 +86,19 @@ const v1 = `{
     },
     "local": {
       "version": "file:../local"
+    },
+    "tagged": {
+      "version": "git+https://github.com/org/tagged.git#v1.0.0",
+      "from": "git+https://github.com/org/tagged.git#v1.0.0"
+    },
+    "by-ref": {
+      "version": "https://github.com/org/by-ref/archive.tar.gz?ref=main"
+    },
+    "short": {
+      "version": "github:org/short#v2.1.0"
+    },
+    "pinned": {
+      "version": "git+ssh://git@github.com/org/pinned.git#0123456789abcdef0123456789abcdef01234567"
     }
   }
 }
@@ -100,13 +117,21 @@ func TestParse(t *testing.T) {
 			{Name: "lodash", Version: "4.17.20", Line: 11},
 			{Name: "lodash", Version: "4.17.21", Line: 19},
 			{Name: "string-width", Version: "4.2.3", Line: 26},
+			{Name: "tagged", Version: "1.0.0", Commit: "v1.0.0", Line: 37},
 		}},
+		// A git dependency of a v1 lockfile has no version: it is matched
+		// by its commit (or tag), never by its URL as a version. The
+		// github: shorthand with a tag is left as osv-scalibr leaves it.
 		{"v1", v1, []Package{
+			{Name: "by-ref", Commit: "main", Line: 28},
 			{Name: "local", Version: "", Line: 21},
 			{Name: "minimist", Version: "0.0.8", Line: 13},
 			{Name: "minimist", Version: "1.2.0", DepGroups: []string{"dev"}, Line: 5},
 			{Name: "mkdirp", Version: "0.5.1", Line: 9},
+			{Name: "pinned", Commit: "0123456789abcdef0123456789abcdef01234567", Line: 34},
+			{Name: "short", Version: "github:org/short#v2.1.0", Line: 31},
 			{Name: "string-width", Version: "4.2.3", Line: 18},
+			{Name: "tagged", Commit: "v1.0.0", Line: 24},
 		}},
 	}
 	for _, tt := range tests {
@@ -225,7 +250,7 @@ func BenchmarkParse100k(b *testing.B) {
 // BenchmarkExtract20k compares npmlock with osv-scalibr's package-lock.json
 // extractor on the same 20,000-package lockfile, in one run:
 //
-//	go test -run XXX -bench Extract20k -benchtime 1x ./scanners/deps/npmlock
+//	go test -run XXX -bench Extract20k -benchtime 1x ./extractors/npmlock
 //
 // (osv-scalibr's line lookup is quadratic; at 100,000 packages it takes
 // minutes, so the comparison is made at 20,000.)
