@@ -2,12 +2,262 @@ package gate
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/internal/lockgen"
+	"github.com/secgate/secgate/osv"
+	"github.com/secgate/secgate/scanners/deps"
+	"github.com/secgate/secgate/scanners/secrets"
 )
+
+var (
+	offlineDB = filepath.Join("..", "testdata", "osvdb")
+	lockfiles = filepath.Join("..", "testdata", "lockfiles")
+)
+
+// A real AWS key shape that gitleaks' aws-access-token rule reports.
+const awsKey = "AKIA" + "ZQ3DN7KXWB4GV2YT"
+
+func abs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func writeFile(t *testing.T, p, body string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tree is a checkout: a vulnerable go.mod and a secret under sub/app, a
+// root filesystem image of Alpine, outside git.
+func tree(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	mod, err := os.ReadFile(filepath.Join(lockfiles, "go-vulnerable", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "sub", "app", "go.mod"), string(mod))
+	writeFile(t, filepath.Join(dir, "sub", "app", "deploy.env"), "export AWS_KEY="+awsKey+"\n")
+	return dir
+}
+
+// The whole pipeline on a path below the working directory and an image:
+// each scanner that applies runs once per target, every finding names its
+// target, paths are within the target, the decision is applied.
+func TestRun(t *testing.T) {
+	db, rootfs := abs(t, offlineDB), abs(t, filepath.Join("..", "testdata", "rootfs", "alpine"))
+	dir := tree(t)
+	t.Chdir(dir)
+	doc, err := Run(context.Background(), Options{
+		Path: filepath.Join("sub", "app"), Images: []string{"dir:" + rootfs},
+		OfflineDB: db, Version: "test",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scans []string
+	for _, s := range doc.Scans {
+		scans = append(scans, s.Scanner+" "+s.Kind+" "+s.Target)
+	}
+	// The image lies outside the report root (the working directory): it
+	// is named by its base name.
+	want := []string{"deps directory sub/app", "secrets directory sub/app", "container image dir:alpine"}
+	if !slices.Equal(scans, want) {
+		t.Errorf("scans %q, want %q", scans, want)
+	}
+	got := map[string]findings.Finding{}
+	for _, f := range doc.Findings {
+		got[f.RuleID] = f
+		if f.Decision == "" {
+			t.Errorf("%s: no decision applied", f.RuleID)
+		}
+	}
+	for rule, loc := range map[string]findings.Location{
+		"GO-2021-0113":          {Target: "sub/app", Path: "go.mod", Line: 5},
+		"aws-access-token":      {Target: "sub/app", Path: "deploy.env", Line: 1, Column: 16},
+		"ALPINE-CVE-2025-26519": {Target: "dir:alpine", Path: "lib/apk/db/installed"},
+	} {
+		f, ok := got[rule]
+		if !ok {
+			t.Errorf("no %s finding", rule)
+			continue
+		}
+		if f.Location.Target != loc.Target || f.Location.Path != loc.Path || (loc.Line != 0 && f.Location.Line != loc.Line) || f.Location.Column != loc.Column {
+			t.Errorf("%s at %+v, want %+v", rule, f.Location, loc)
+		}
+	}
+	if doc.Decision == nil || doc.Decision.Result != findings.ResultFail || got["GO-2021-0113"].Decision != findings.DecisionDeny {
+		t.Errorf("decision %+v, GO-2021-0113 %s: want a failing gate denying it", doc.Decision, got["GO-2021-0113"].Decision)
+	}
+}
+
+// The ID is the same whatever directory the gate runs from and wherever
+// the checkout is: it holds the path within the target only.
+func TestRunIDsIndependentOfCheckout(t *testing.T) {
+	db := abs(t, offlineDB)
+	ids := func(wd, path string) []string {
+		t.Chdir(wd)
+		doc, err := Run(context.Background(), Options{Path: path, OfflineDB: db})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range doc.Findings {
+			out = append(out, f.ID)
+		}
+		return out
+	}
+	a, b := tree(t), filepath.Join(t.TempDir(), "x", "y", "z")
+	if err := os.CopyFS(b, os.DirFS(a)); err != nil {
+		t.Fatal(err)
+	}
+	first := ids(a, filepath.Join("sub", "app"))
+	for _, run := range [][2]string{{filepath.Join(a, "sub"), "app"}, {b, filepath.Join("sub", "app")}, {t.TempDir(), filepath.Join(b, "sub", "app")}} {
+		if got := ids(run[0], run[1]); !slices.Equal(got, first) {
+			t.Errorf("from %s, %s: ids %v, want %v", run[0], run[1], got, first)
+		}
+	}
+}
+
+// Which scanners run: --scanners picks among those that apply; git modes
+// run only the secret scanner; a name secgate does not know and a run with
+// nothing to scan are invalid options.
+func TestRunSelectsScanners(t *testing.T) {
+	db := abs(t, offlineDB)
+	dir := tree(t)
+	scanned := func(opts Options) ([]string, error) {
+		opts.OfflineDB = db
+		doc, err := Run(context.Background(), opts)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, s := range doc.Scans {
+			out = append(out, s.Scanner)
+		}
+		return out, nil
+	}
+	got, err := scanned(Options{Path: dir, Scanners: []string{"deps"}})
+	if err != nil || !slices.Equal(got, []string{"deps"}) {
+		t.Errorf("--scanners deps: %v, %v", got, err)
+	}
+	got, err = scanned(Options{Path: dir, Scanners: []string{"container"}, Images: []string{"dir:" + abs(t, filepath.Join("..", "testdata", "rootfs", "alpine"))}})
+	if err != nil || !slices.Equal(got, []string{"container"}) {
+		t.Errorf("--scanners container: %v, %v", got, err)
+	}
+	for name, opts := range map[string]Options{
+		"unknown scanner":      {Path: dir, Scanners: []string{"licenses"}},
+		"no scanner applies":   {Path: dir, Scanners: []string{"container"}},
+		"history of a file":    {Path: filepath.Join(dir, "sub", "app", "go.mod"), Secrets: secrets.Options{Mode: secrets.History}},
+		"no path and no image": {},
+	} {
+		if _, err := scanned(opts); !errors.Is(err, ErrOptions) {
+			t.Errorf("%s: err = %v, want ErrOptions", name, err)
+		}
+	}
+}
+
+// Errors keep their causes, so that callers (and errors.Is) can tell a
+// missing path, a lockfile that does not parse, missing advisory data and a
+// cancelled context apart; every one is the gate's failure to decide.
+func TestRunErrorsKeepTheirCause(t *testing.T) {
+	db := abs(t, offlineDB)
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	empty := t.TempDir()
+	for _, tt := range []struct {
+		name   string
+		ctx    context.Context
+		opts   Options
+		causes []error
+	}{
+		{"missing path", context.Background(), Options{Path: filepath.Join(empty, "nope"), OfflineDB: db}, []error{ErrOptions, fs.ErrNotExist}},
+		{"malformed lockfile", context.Background(), Options{Path: filepath.Join(lockfiles, "malformed"), OfflineDB: db}, []error{ErrScan, deps.ErrExtract}},
+		{"missing ecosystem", context.Background(), Options{Path: filepath.Join(lockfiles, "go-vulnerable"), OfflineDB: empty}, []error{ErrScan, osv.ErrMissingDB}},
+		{"cancelled", canceled, Options{Path: filepath.Join(lockfiles, "go-vulnerable"), OfflineDB: db}, []error{context.Canceled}},
+	} {
+		_, err := Run(tt.ctx, tt.opts)
+		for _, cause := range tt.causes {
+			if !errors.Is(err, cause) {
+				t.Errorf("%s: err = %v, want it to wrap %v", tt.name, err, cause)
+			}
+		}
+	}
+}
+
+// --baseline: a finding of the baseline is existing, by its scanner's
+// identity; the others are new.
+func TestRunBaseline(t *testing.T) {
+	db := abs(t, offlineDB)
+	dir := tree(t)
+	baseline := filepath.Join(t.TempDir(), "base.json")
+	writeFile(t, baseline, `{"schema_version": 1, "tool": {"name": "secgate", "version": "x"}, "scans": [], "findings": []}`)
+	doc, err := Run(context.Background(), Options{Path: dir, OfflineDB: db, Baseline: baseline})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range doc.Findings {
+		if f.Baseline != findings.BaselineNew {
+			t.Errorf("%s: baseline %q, want new", f.RuleID, f.Baseline)
+		}
+	}
+}
+
+// Results about the whole scan from a policy in no file of the repository
+// point at the configuration file the options came from.
+func TestRunConfigLocation(t *testing.T) {
+	db := abs(t, offlineDB)
+	dir := tree(t)
+	cfg := filepath.Join(dir, "ci", "secgate.yaml")
+	writeFile(t, cfg, "scanners: [deps]\n")
+	policy := filepath.Join(t.TempDir(), "p.rego")
+	writeFile(t, policy, "package secgate.p\n\nwarn contains {\"msg\": \"about the scan\"} if true\n")
+	t.Chdir(dir)
+	doc, err := Run(context.Background(), Options{Path: ".", OfflineDB: db, Config: cfg, Policy: PolicyOptions{Paths: []string{policy}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range doc.Decision.Warn {
+		if r.Msg == "about the scan" && (r.Location == nil || *r.Location != (findings.FileLine{Path: "ci/secgate.yaml", Line: 1})) {
+			t.Errorf("result at %+v, want ci/secgate.yaml:1", r.Location)
+		}
+	}
+}
+
+// A single lockfile is a target of its own: named as given, paths within
+// its directory.
+func TestRunFileTarget(t *testing.T) {
+	db := abs(t, offlineDB)
+	dir := tree(t)
+	t.Chdir(dir)
+	doc, err := Run(context.Background(), Options{Path: filepath.Join("sub", "app", "go.mod"), OfflineDB: db, Scanners: []string{"deps"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := doc.Scans[0]; s.Kind != findings.TargetFile || s.Target != "sub/app/go.mod" || len(doc.Findings) != 1 || doc.Findings[0].Location.Path != "go.mod" {
+		t.Errorf("scan %+v, findings %+v", s, doc.Findings)
+	}
+	if !strings.HasPrefix(doc.Findings[0].Location.Target, "sub/app") {
+		t.Errorf("location %+v", doc.Findings[0].Location)
+	}
+}
 
 // BenchmarkScanPackageLock100k is the whole gate (walk, extraction with
 // line numbers, offline matching, policy, no report) on a generated
@@ -19,7 +269,7 @@ func BenchmarkScanPackageLock100k(b *testing.B) {
 	if err := os.WriteFile(filepath.Join(dir, "package-lock.json"), lockgen.PackageLock(100_000), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	opts := Options{Path: dir, OfflineDB: filepath.Join("..", "testdata", "osvdb"), Version: "bench"}
+	opts := Options{Path: dir, OfflineDB: offlineDB, Version: "bench"}
 	b.ReportAllocs()
 	for b.Loop() {
 		doc, err := Run(context.Background(), opts)

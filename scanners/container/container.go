@@ -279,6 +279,10 @@ func (s *scanner) extract(ctx context.Context, img *image.Image) ([]*extractor.P
 	if err != nil {
 		return nil, 0, fmt.Errorf("extract packages: %w", err)
 	}
+	// osv-scalibr reports a cancelled scan only as a status text.
+	if err := ctx.Err(); err != nil {
+		return nil, 0, fmt.Errorf("extract packages: %w", err)
+	}
 	if sr.Status.Status == plugin.ScanStatusFailed {
 		return nil, 0, fmt.Errorf("extract packages: %s", sr.Status.FailureReason)
 	}

@@ -219,6 +219,10 @@ func npmExtract(ctx context.Context, abs string, isDir, noIgnore bool, skip []st
 	var sr *scalibr.ScanResult
 	osvlog.Run(nil, func() { sr = scalibr.New().Scan(ctx, cfg) })
 
+	// osv-scalibr reports a cancelled scan only as a status text.
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrExtract, err)
+	}
 	if sr.Status.Status == plugin.ScanStatusFailed {
 		return nil, fmt.Errorf("%w: %s", ErrExtract, sr.Status.FailureReason)
 	}
