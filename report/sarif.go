@@ -355,8 +355,9 @@ type ruleInfo struct {
 	seen       map[string]bool // the packages listed, by pkgRow key
 }
 
+// pkgRow is an affected package in a rule's help.
 type pkgRow struct {
-	name, version, ecosystem, fixed string
+	Name, Version, Ecosystem, Fixed string
 }
 
 func (ri *ruleInfo) add(f findings.Finding) {
@@ -385,8 +386,8 @@ func (ri *ruleInfo) add(f findings.Finding) {
 		ri.references = appendNew(ri.references, v.References...)
 	}
 	if p := f.Package; p != nil {
-		row := pkgRow{name: p.Name, version: p.Version, ecosystem: p.Ecosystem, fixed: strings.Join(fixedVersions(f), ", ")}
-		if key := row.ecosystem + "\x00" + row.name + "\x00" + row.version + "\x00" + row.fixed; !ri.seen[key] {
+		row := pkgRow{Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem, Fixed: strings.Join(fixedVersions(f), ", ")}
+		if key := row.Ecosystem + "\x00" + row.Name + "\x00" + row.Version + "\x00" + row.Fixed; !ri.seen[key] {
 			ri.seen[key] = true
 			ri.packages = append(ri.packages, row)
 		}
@@ -539,28 +540,15 @@ func policyMetaRule(pi *policyRuleInfo) *sarif.ReportingDescriptor {
 		props["security-severity"] = fmt.Sprintf("%.1f", severityScore(pi.severity))
 	}
 
-	var text, md strings.Builder
-	fmt.Fprintf(&text, "%s\n", short)
-	fmt.Fprintf(&md, "**%s**\n", mdEscape(short))
-	if pi.description != "" && pi.description != short {
-		// Descriptions and remediations are written by policy authors,
-		// as markdown.
-		fmt.Fprintf(&text, "\n%s\n", pi.description)
-		fmt.Fprintf(&md, "\n%s\n", pi.description)
+	h := policyHelp{Short: short, Severity: pi.severity, Remediation: pi.remediation}
+	if pi.description != short {
+		h.Description = pi.description
 	}
-	if pi.severity != "" {
-		fmt.Fprintf(&text, "\nSeverity: %s\n", pi.severity)
-		fmt.Fprintf(&md, "\n**Severity:** %s\n", pi.severity)
-	}
-	if pi.remediation != "" {
-		fmt.Fprintf(&text, "\nRemediation: %s\n", pi.remediation)
-		fmt.Fprintf(&md, "\n**Remediation:** %s\n", pi.remediation)
-	}
-
+	text, md := help("policy", h)
 	return sarif.NewRule(pi.id).
 		WithShortDescription(sarif.NewMultiformatMessageString(short)).
 		WithFullDescription(sarif.NewMultiformatMessageString(full)).
-		WithHelp(sarif.NewMultiformatMessageString(strings.TrimRight(text.String(), "\n")).WithMarkdown(strings.TrimRight(md.String(), "\n"))).
+		WithHelp(sarif.NewMultiformatMessageString(text).WithMarkdown(md)).
 		WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(level)).
 		WithProperties(props)
 }
@@ -577,10 +565,16 @@ func findingRule(ri *ruleInfo) *sarif.ReportingDescriptor {
 		tags = tags[:10]
 	}
 
+	h := findingHelp{ID: ri.id, Short: short, Severity: ri.severity, CVSS: ri.cvss, Aliases: sortedCopy(ri.aliases), References: ri.references}
+	if ri.details != short {
+		h.Details = ri.details
+	}
+	h.Packages, h.More = helpPackages(ri.packages)
+	text, md := help("finding", h)
 	return sarif.NewRule(ri.id).
 		WithShortDescription(sarif.NewMultiformatMessageString(short)).
 		WithFullDescription(sarif.NewMultiformatMessageString(full)).
-		WithHelp(sarif.NewMultiformatMessageString(ruleHelpText(ri, short)).WithMarkdown(ruleHelpMarkdown(ri, short))).
+		WithHelp(sarif.NewMultiformatMessageString(text).WithMarkdown(md)).
 		WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(severityLevel(ri.severity))).
 		WithProperties(sarif.Properties{
 			"tags":              tags,
@@ -592,104 +586,13 @@ func policyRule() *sarif.ReportingDescriptor {
 	const (
 		short = "secgate policy result about the whole scan"
 		full  = "A deny or warn rule of a secgate policy fired about the scan as a whole rather than about one finding, for example a limit on the number of findings. The result's message names the policy package."
-		help  = "A secgate policy (Rego) produced a deny or warn result that is not tied to a single finding. A deny fails the gate. Read the message, then fix the findings it counts or change the policy. The result points at the secgate configuration file because the scan as a whole has no other location."
 	)
 	return sarif.NewRule(PolicyRuleID).
 		WithShortDescription(sarif.NewMultiformatMessageString(short)).
 		WithFullDescription(sarif.NewMultiformatMessageString(full)).
-		WithHelp(sarif.NewMultiformatMessageString(help).WithMarkdown(help)).
+		WithHelp(sarif.NewMultiformatMessageString(scanRuleHelp).WithMarkdown(scanRuleHelp)).
 		WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(levelError)).
 		WithProperties(sarif.Properties{"tags": []string{"policy", "secgate"}})
-}
-
-func ruleHelpText(ri *ruleInfo, short string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s\n", ri.id, short)
-	if ri.details != "" && ri.details != short {
-		fmt.Fprintf(&b, "\n%s\n", ri.details)
-	}
-	fmt.Fprintf(&b, "\nSeverity: %s", ri.severity)
-	if ri.cvss != nil {
-		fmt.Fprintf(&b, " (CVSS %.1f", ri.cvss.Score)
-		if ri.cvss.Vector != "" {
-			fmt.Fprintf(&b, ", %s", ri.cvss.Vector)
-		}
-		b.WriteString(")")
-	}
-	b.WriteString("\n")
-	if len(ri.packages) > 0 {
-		b.WriteString("\nAffected packages:\n")
-		rows, more := helpPackages(ri.packages)
-		for _, p := range rows {
-			fmt.Fprintf(&b, "- %s", p.name)
-			if p.version != "" {
-				fmt.Fprintf(&b, "@%s", p.version)
-			}
-			if p.ecosystem != "" {
-				fmt.Fprintf(&b, " (%s)", p.ecosystem)
-			}
-			if p.fixed != "" {
-				fmt.Fprintf(&b, ": fixed in %s\n", p.fixed)
-			} else {
-				b.WriteString(": no fix available\n")
-			}
-		}
-		if more > 0 {
-			fmt.Fprintf(&b, "- and %d more\n", more)
-		}
-	}
-	if len(ri.aliases) > 0 {
-		fmt.Fprintf(&b, "\nAliases: %s\n", strings.Join(sortedCopy(ri.aliases), ", "))
-	}
-	if len(ri.references) > 0 {
-		b.WriteString("\nReferences:\n")
-		for _, r := range ri.references {
-			fmt.Fprintf(&b, "- %s\n", r)
-		}
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
-func ruleHelpMarkdown(ri *ruleInfo, short string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "**%s**: %s\n", mdEscape(ri.id), mdEscape(short))
-	if ri.details != "" && ri.details != short {
-		// Advisory details are markdown already.
-		fmt.Fprintf(&b, "\n%s\n", ri.details)
-	}
-	fmt.Fprintf(&b, "\n**Severity:** %s", ri.severity)
-	if ri.cvss != nil {
-		fmt.Fprintf(&b, " (CVSS %.1f", ri.cvss.Score)
-		if ri.cvss.Vector != "" {
-			fmt.Fprintf(&b, ", `%s`", strings.ReplaceAll(ri.cvss.Vector, "`", ""))
-		}
-		b.WriteString(")")
-	}
-	b.WriteString("\n")
-	if len(ri.packages) > 0 {
-		b.WriteString("\n| Package | Version | Ecosystem | Fixed in |\n| --- | --- | --- | --- |\n")
-		rows, more := helpPackages(ri.packages)
-		for _, p := range rows {
-			fixed := p.fixed
-			if fixed == "" {
-				fixed = "no fix available"
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdCell(p.name), mdCell(p.version), mdCell(p.ecosystem), mdCell(fixed))
-		}
-		if more > 0 {
-			fmt.Fprintf(&b, "\nand %d more packages.\n", more)
-		}
-	}
-	if len(ri.aliases) > 0 {
-		fmt.Fprintf(&b, "\n**Aliases:** %s\n", mdEscape(strings.Join(sortedCopy(ri.aliases), ", ")))
-	}
-	if len(ri.references) > 0 {
-		b.WriteString("\n**References:**\n")
-		for _, r := range ri.references {
-			fmt.Fprintf(&b, "- %s\n", mdLink(r))
-		}
-	}
-	return strings.TrimRight(b.String(), "\n")
 }
 
 // maxHelpPackages caps the affected packages listed in a rule's help; the
@@ -710,10 +613,10 @@ func sortedPackages(ps []pkgRow) []pkgRow {
 	out := slices.Clone(ps)
 	slices.SortFunc(out, func(a, b pkgRow) int {
 		return cmp.Or(
-			cmp.Compare(a.ecosystem, b.ecosystem),
-			cmp.Compare(a.name, b.name),
-			cmp.Compare(a.version, b.version),
-			cmp.Compare(a.fixed, b.fixed),
+			cmp.Compare(a.Ecosystem, b.Ecosystem),
+			cmp.Compare(a.Name, b.Name),
+			cmp.Compare(a.Version, b.Version),
+			cmp.Compare(a.Fixed, b.Fixed),
 		)
 	})
 	return out
