@@ -21,7 +21,7 @@ type PolicyOptions struct {
 	// DataPaths are JSON or YAML files (or directories) merged into data.
 	DataPaths []string
 	// Waivers is a waivers file. Empty means .secgate-waivers.yaml at the
-	// scanned root when it exists.
+	// scanned directory when it exists.
 	Waivers string
 	// Bundle, when its Source is set, is an OPA bundle of policies and
 	// data added like Paths and DataPaths.

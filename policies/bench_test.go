@@ -31,13 +31,13 @@ func syntheticDocument(n int) *findings.Document {
 			fs[i] = findings.Finding{
 				ID: id, Kind: findings.KindSecret, Scanner: findings.ScannerSecrets,
 				RuleID: "aws-access-key-id", Title: "AWS access key ID", Severity: findings.SeverityHigh,
-				Location: findings.Location{Path: fmt.Sprintf("services/svc-%03d/config/prod.env", i%500), Line: i%200 + 1},
+				Location: findings.Location{Target: ".", Path: fmt.Sprintf("services/svc-%03d/config/prod.env", i%500), Line: i%200 + 1},
 			}
 		case i%10 == 9:
 			fs[i] = findings.Finding{
 				ID: id, Kind: findings.KindMisconfiguration, Scanner: findings.ScannerContainer,
 				RuleID: "DS002", Title: "Image user should not be 'root'", Severity: sev,
-				Location: findings.Location{Path: fmt.Sprintf("services/svc-%03d/Dockerfile", i%500), Line: 1},
+				Location: findings.Location{Target: ".", Path: fmt.Sprintf("services/svc-%03d/Dockerfile", i%500), Line: 1},
 			}
 		default:
 			adv := fmt.Sprintf("GO-2024-%04d", i%3000)
@@ -50,7 +50,7 @@ func syntheticDocument(n int) *findings.Document {
 				RuleID: adv, Title: "Excessive memory allocation while parsing crafted documents in golang.org/x/net/html",
 				Severity: sev,
 				CVSS:     &findings.CVSS{Score: 7.5, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"},
-				Location: findings.Location{Path: path, Line: i%80 + 3},
+				Location: findings.Location{Target: ".", Path: path, Line: i%80 + 3},
 				Package: &findings.Package{
 					Name: fmt.Sprintf("github.com/example-org/module-%d", i%700), Version: fmt.Sprintf("v1.%d.%d", i%30, i%9),
 					Ecosystem: "Go", PURL: fmt.Sprintf("pkg:golang/github.com/example-org/module-%d@v1.%d.%d", i%700, i%30, i%9),

@@ -139,7 +139,7 @@ func merge(dst, src map[string]any, at string) error {
 	return nil
 }
 
-// WaiversFile is the file read from the scanned root when no waivers file
+// WaiversFile is the file read from the scanned directory when no waivers file
 // is given.
 const WaiversFile = ".secgate-waivers.yaml"
 

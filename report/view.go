@@ -29,8 +29,8 @@ type view struct {
 	place string
 
 	rule     string // ruleID
-	headline string // "pkg@1.0 is affected by GO-2021-0113", "AWS access key"
-	title    string // the advisory summary or the title, when the headline does not say it
+	headline string // "pkg@1.0 is affected by GO-2021-0113", "pkg@1.0: TITLE (RULE)", "RULE"
+	title    string // the advisory summary, else the title; "" when it is only the rule id
 	severity string // "high, CVSS 7.5"
 	fix      string // "Fixed in 0.3.7.", "No fix is available.", "" for non-vulnerabilities
 	about    []levelledResult
@@ -41,14 +41,15 @@ type view struct {
 // GO-2021-0113: Out-of-bounds read in golang.org/x/text/language. Fixed in
 // 0.3.7." or "AWS access key ID (aws-access-key-id)." Never a secret value.
 func (v *view) summary() string {
-	var s string
 	switch {
 	case v.Package != nil && v.isVulnerability():
-		s = v.headline
+		s := v.headline
 		if v.title != "" {
 			s += ": " + strings.TrimSuffix(v.title, ".")
 		}
 		return s + ". " + v.fix
+	case v.Package != nil:
+		return v.headline + "."
 	case v.title != "":
 		return fmt.Sprintf("%s (%s).", strings.TrimSuffix(v.title, "."), v.rule)
 	}
@@ -128,7 +129,6 @@ func views(doc *findings.Document, fs []findings.Finding) []view {
 			}
 		case f.Package != nil:
 			v.headline = fmt.Sprintf("%s: %s (%s)", packageLabel(f.Package), strings.TrimSuffix(cmp.Or(title, v.rule), "."), v.rule)
-			v.title = ""
 		default:
 			v.headline = v.rule
 		}

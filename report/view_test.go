@@ -106,3 +106,34 @@ func TestFormatsAgreeOnPlaces(t *testing.T) {
 		}
 	}
 }
+
+// What a finding says, in one or two sentences (annotations, JUnit,
+// GitLab) and as SARIF's message, for each shape of finding.
+func TestFindingTexts(t *testing.T) {
+	vuln := findings.Finding{Kind: findings.KindVulnerability, RuleID: "GO-2021-0113", Severity: findings.SeverityHigh,
+		CVSS:          &findings.CVSS{Score: 7.5},
+		Package:       &findings.Package{Name: "golang.org/x/text", Version: "0.3.5"},
+		Vulnerability: &findings.Vulnerability{ID: "GO-2021-0113", Summary: "Out-of-bounds read.", FixedVersions: []string{"0.3.7"}}}
+	license := findings.Finding{Kind: "license", RuleID: "GPL-3.0", Title: "Copyleft license", Severity: findings.SeverityLow,
+		Package: &findings.Package{Name: "lib", Version: "1.0"}}
+	secret := findings.Finding{Kind: findings.KindSecret, RuleID: "aws-access-token", Title: "AWS access token", Severity: findings.SeverityCritical}
+	bare := findings.Finding{Kind: findings.KindMisconfiguration, RuleID: "image-runs-as-root", Title: "image-runs-as-root", Severity: findings.SeverityMedium}
+	for _, tt := range []struct {
+		f                findings.Finding
+		summary, message string
+	}{
+		{vuln, "golang.org/x/text@0.3.5 is affected by GO-2021-0113: Out-of-bounds read. Fixed in 0.3.7.", "golang.org/x/text@0.3.5 is affected by GO-2021-0113 (high, CVSS 7.5). Fixed in 0.3.7."},
+		{license, "lib@1.0: Copyleft license (GPL-3.0).", "lib@1.0: Copyleft license (GPL-3.0, low)."},
+		{secret, "AWS access token (aws-access-token).", "AWS access token (aws-access-token, critical)."},
+		{bare, "image-runs-as-root.", "image-runs-as-root (medium)."},
+	} {
+		doc := &findings.Document{Findings: []findings.Finding{tt.f}}
+		v := views(doc, doc.Findings)[0]
+		if got := v.summary(); got != tt.summary {
+			t.Errorf("%s: summary %q, want %q", tt.f.RuleID, got, tt.summary)
+		}
+		if got := v.message(); got != tt.message {
+			t.Errorf("%s: message %q, want %q", tt.f.RuleID, got, tt.message)
+		}
+	}
+}

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Exclude is a set of directories, slash paths relative to the scanned root,
+// Exclude is a set of directories, slash paths relative to the scanned directory,
 // that a scan leaves out with everything under them ("testdata",
 // "vendor/legacy"). It is a plain prefix match: no globs, so that what is
 // excluded is exactly what the configuration names.
@@ -22,11 +22,11 @@ func ParseExclude(dirs []string) (Exclude, error) {
 		clean := path.Clean(filepath.ToSlash(strings.TrimSpace(d)))
 		switch {
 		case d == "" || clean == ".":
-			return nil, fmt.Errorf("exclude %q: name a directory under the scanned root", d)
+			return nil, fmt.Errorf("exclude %q: name a directory under the scanned directory", d)
 		case path.IsAbs(clean) || filepath.IsAbs(d) || filepath.VolumeName(d) != "":
-			return nil, fmt.Errorf("exclude %q: give a path relative to the scanned root", d)
+			return nil, fmt.Errorf("exclude %q: give a path relative to the scanned directory", d)
 		case clean == ".." || strings.HasPrefix(clean, "../"):
-			return nil, fmt.Errorf("exclude %q: outside the scanned root", d)
+			return nil, fmt.Errorf("exclude %q: outside the scanned directory", d)
 		}
 		out = append(out, clean)
 	}
@@ -34,7 +34,7 @@ func ParseExclude(dirs []string) (Exclude, error) {
 	return slices.Compact(out), nil
 }
 
-// Match reports whether rel, a slash path relative to the scanned root, is
+// Match reports whether rel, a slash path relative to the scanned directory, is
 // an excluded directory or lies under one.
 func (e Exclude) Match(rel string) bool {
 	for _, d := range e {

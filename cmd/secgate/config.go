@@ -12,7 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// configFileName is read from the scanned root when --config is not given.
+// configFileName is read from the scanned directory when --config is not given.
 const configFileName = ".secgate.yaml"
 
 // applyConfig sets, from a YAML configuration file, every scan flag the
@@ -21,7 +21,7 @@ const configFileName = ".secgate.yaml"
 // unknown key, or a value the flag rejects, is an error naming the file.
 // Relative paths in the file are relative to the file's directory (see
 // pathKeys), so that a .secgate.yaml means the same from any working
-// directory; exclude stays relative to the scanned root, as on the
+// directory; exclude stays relative to the scanned directory, as on the
 // command line. It returns the file read, "" when there was none.
 func applyConfig(fl *pflag.FlagSet, file, root string) (string, error) {
 	explicit := file != ""

@@ -118,7 +118,7 @@ func TestWaivers(t *testing.T) {
 		t.Errorf("no warning naming the expired waiver:\n%s", r.stderr)
 	}
 
-	// The default file at the scanned root is read.
+	// The default file at the scanned directory is read.
 	dir := writeTree(t, map[string]string{
 		"go.mod":                "module x\n\ngo 1.21\n\nrequire golang.org/x/text v0.3.5\n",
 		".secgate-waivers.yaml": "waivers:\n  - rule_id: GO-2021-0113\n    reason: r\n    expires: " + next + "\n",

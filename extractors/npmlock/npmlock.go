@@ -291,6 +291,11 @@ var gitHosts = []string{"bitbucket.org", "github.com", "gitlab.com"}
 // them. A package with one is matched by commit, never by a version
 // parsed out of its URL.
 func commitOf(resolved string) string {
+	// Every form names its ref after a "#" or in a query, but codeload's
+	// tarball path: most values (registry tarball URLs) need no regexp.
+	if !strings.ContainsAny(resolved, "#?") && !strings.Contains(resolved, "codeload.github.com") {
+		return ""
+	}
 	for _, re := range commitPatterns {
 		if m := re.FindStringSubmatch(resolved); m != nil {
 			return m[1]

@@ -65,7 +65,7 @@ func (s *scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var matchable []located
+	matchable := make([]located, 0, len(ex.packages))
 	for _, p := range ex.packages {
 		if osv.Matchable(p.pkg) {
 			matchable = append(matchable, p)

@@ -66,7 +66,7 @@ func NewEngine(r *Rules) *Engine {
 
 // Blob is content to scan: a file, or the lines a commit added to a file.
 type Blob struct {
-	// Path is slash-separated, relative to the scanned root.
+	// Path is slash-separated, relative to the scanned directory.
 	Path string
 	// Content holds whole lines.
 	Content []byte

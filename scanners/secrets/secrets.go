@@ -47,7 +47,7 @@ const (
 // DefaultMaxFileSize is the default size above which files are skipped.
 const DefaultMaxFileSize = 10 << 20
 
-// ConfigFileName is the gitleaks config read from the scanned root when no
+// ConfigFileName is the gitleaks config read from the scanned directory when no
 // config is given.
 const ConfigFileName = ".gitleaks.toml"
 
