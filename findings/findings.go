@@ -284,9 +284,10 @@ type PolicyResult struct {
 	// Rule describes the rule that produced the result, from its METADATA
 	// annotation, when it has one.
 	Rule *RuleMeta `json:"rule,omitempty"`
-	// Location is where the rule is written, when its policy file lies
-	// under the report root: reports point results about the whole scan
-	// there.
+	// Location is where a result about the whole scan points: the rule's
+	// line when its policy file lies under the report root, the waivers
+	// file for the waivers policy's results, else the configuration file
+	// the gate read; nil when there is none of these.
 	Location *FileLine `json:"location,omitempty"`
 }
 
