@@ -3,9 +3,9 @@ package gate
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/safefile"
 )
 
 // Baseline is the set of findings of an earlier run, by identity (what
@@ -14,10 +14,11 @@ import (
 type Baseline map[string]bool
 
 // LoadBaseline reads a JSON report written by secgate scan --format json.
-func LoadBaseline(path string, identity func(*findings.Finding) string) (Baseline, error) {
-	data, err := os.ReadFile(path)
+// dir is the scanned repository, as for safefile.Read.
+func LoadBaseline(dir, path string, identity func(*findings.Finding) string) (Baseline, error) {
+	data, err := safefile.Read(dir, path, safefile.Baseline)
 	if err != nil {
-		return nil, fmt.Errorf("read baseline: %w", err)
+		return nil, err
 	}
 	var doc findings.Document
 	if err := json.Unmarshal(data, &doc); err != nil {

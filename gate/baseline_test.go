@@ -42,11 +42,11 @@ func TestLoadBaselineErrors(t *testing.T) {
 		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := LoadBaseline(p, identity); err == nil {
+		if _, err := LoadBaseline("", p, identity); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	if _, err := LoadBaseline(filepath.Join(dir, "missing.json"), identity); err == nil {
+	if _, err := LoadBaseline("", filepath.Join(dir, "missing.json"), identity); err == nil {
 		t.Error("missing file: no error")
 	}
 }

@@ -87,6 +87,9 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 	}
+	if opts.OfflineDB != "" && opts.Policy.AllowNet {
+		return nil, fmt.Errorf("%w: --policy-allow-net with --offline-db: an offline scan makes no network call, its policies none either", ErrOptions)
+	}
 	// The policy and the baseline first: a broken policy fails fast,
 	// before a long scan.
 	engine, err := NewEngine(ctx, opts.Policy, root, pathDir(targets))
@@ -97,7 +100,7 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	identity := identities(types)
 	var baseline Baseline
 	if opts.Baseline != "" {
-		if baseline, err = LoadBaseline(opts.Baseline, identity); err != nil {
+		if baseline, err = LoadBaseline(root.Dir(), opts.Baseline, identity); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 		}
 	}

@@ -34,6 +34,9 @@ type PolicyOptions struct {
 	Timeout time.Duration
 	// Today is the date waivers expire against (today, UTC, when empty).
 	Today string
+	// AllowNet lets policies call OPA's network built-ins (http.send,
+	// net.lookup_ip_addr); Run refuses it with an offline database.
+	AllowNet bool
 }
 
 // NewEngine loads and compiles the policies. root is the report root, which
@@ -47,11 +50,11 @@ func NewEngine(ctx context.Context, p PolicyOptions, root findings.Root, dir str
 	if p.FailOn == findings.SeverityUnknown {
 		return nil, fmt.Errorf("%w: --fail-on must be critical, high, medium or low", ErrOptions)
 	}
-	modules, err := policies.LoadModules(p.Paths)
+	modules, err := policies.LoadModules(root.Dir(), p.Paths)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrPolicy, err)
 	}
-	data, err := policies.LoadData(p.DataPaths)
+	data, err := policies.LoadData(root.Dir(), p.DataPaths)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrPolicy, err)
 	}
@@ -76,14 +79,14 @@ func NewEngine(ctx context.Context, p PolicyOptions, root findings.Root, dir str
 	waiversFile := p.Waivers
 	if waiversFile == "" && dir != "" {
 		candidate := filepath.Join(dir, policies.WaiversFile)
-		if fi, err := os.Stat(candidate); err == nil && !fi.IsDir() {
-			waiversFile = candidate
+		if _, err := os.Lstat(candidate); err == nil {
+			waiversFile = candidate // read, or refused, by safefile
 		}
 	}
 	var waivers []findings.Waiver
 	var waiversAt *findings.FileLine
 	if waiversFile != "" {
-		if waivers, err = policies.LoadWaivers(waiversFile); err != nil {
+		if waivers, err = policies.LoadWaivers(root.Dir(), waiversFile); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrPolicy, err)
 		}
 		if rel, ok := root.Rel(waiversFile); ok {
@@ -92,7 +95,7 @@ func NewEngine(ctx context.Context, p PolicyOptions, root findings.Root, dir str
 	}
 	return policies.New(ctx, policies.Options{
 		Modules: modules, NoDefaults: p.NoDefaults, Data: data,
-		Waivers: waivers, WaiversLocation: waiversAt, Today: p.Today, Timeout: p.Timeout,
+		Waivers: waivers, WaiversLocation: waiversAt, Today: p.Today, Timeout: p.Timeout, AllowNet: p.AllowNet,
 		Locate: func(module string) (string, bool) {
 			// Modules are named by their file, bundle modules "bundle:NAME".
 			if fi, err := os.Stat(filepath.FromSlash(module)); err != nil || !fi.Mode().IsRegular() {

@@ -18,6 +18,8 @@ import (
 	"github.com/ossf/osv-schema/bindings/go/osvschema"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/secgate/secgate/safefile"
 )
 
 // Offline matches packages against a local copy of the OSV export, laid out
@@ -57,7 +59,7 @@ func (o *Offline) Check(pkgs []*extractor.Package) error {
 	var missing []string
 	for _, eco := range Ecosystems(pkgs) {
 		p := zipPath(o.Dir, eco)
-		if fi, err := os.Stat(p); err != nil || fi.IsDir() {
+		if _, err := os.Lstat(p); err != nil {
 			missing = append(missing, fmt.Sprintf("%s (looked for %s)", eco, p))
 		}
 	}
@@ -154,16 +156,38 @@ type recordHead struct {
 
 var unmarshalOSV = protojson.UnmarshalOptions{DiscardUnknown: true}
 
+// MaxRecordSize is the largest OSV record an offline database may hold,
+// uncompressed: far above real records (the largest are a few MiB), far
+// below what a zip bomb's one huge entry would take.
+const MaxRecordSize = 32 << 20
+
 // load reads DIR/<eco>/all.zip and adds to index every record that names a
-// wanted package. Any unreadable entry is an error: a gate must not decide
-// on a partly read database.
+// wanted package. Any unreadable entry is an error, and so is a zip of no
+// records: a gate must not decide on a partly read, or empty, database.
 func (o *Offline) load(ctx context.Context, eco string, wanted map[string]bool, index map[string][]*osvschema.Vulnerability) error {
 	p := zipPath(o.Dir, eco)
-	zr, err := zip.OpenReader(p)
+	f, err := safefile.Open("", p, safefile.Database)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrDB, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrDB, p, err)
 	}
-	defer zr.Close()
+	zr, err := zip.NewReader(f, fi.Size())
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrDB, p, err)
+	}
+	records := 0
+	for _, f := range zr.File {
+		if isRecord(f) {
+			records++
+		}
+	}
+	if records == 0 {
+		return fmt.Errorf("%w: %s holds no OSV records: an empty database cannot clear a package", ErrDB, p)
+	}
 
 	type hit struct {
 		keys []string
@@ -184,7 +208,7 @@ func (o *Offline) load(ctx context.Context, eco string, wanted map[string]bool, 
 					return nil
 				}
 				f := zr.File[n]
-				if f.FileInfo().IsDir() || !strings.HasSuffix(f.Name, ".json") {
+				if !isRecord(f) {
 					continue
 				}
 				keys, v, err := readRecord(f, wanted)
@@ -208,15 +232,28 @@ func (o *Offline) load(ctx context.Context, eco string, wanted map[string]bool, 
 	return nil
 }
 
+// isRecord reports whether a zip entry is an OSV record (the export's
+// entries are ID.json).
+func isRecord(f *zip.File) bool {
+	return !f.FileInfo().IsDir() && strings.HasSuffix(f.Name, ".json")
+}
+
 func readRecord(f *zip.File, wanted map[string]bool) ([]string, *osvschema.Vulnerability, error) {
+	if f.UncompressedSize64 > MaxRecordSize {
+		return nil, nil, fmt.Errorf("%s uncompressed, over the %s limit for a record", safefile.Size(int64(min(f.UncompressedSize64, 1<<62))), safefile.Size(MaxRecordSize))
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, nil, err
 	}
-	data, err := io.ReadAll(rc)
+	// The header's size can lie: read one byte past the limit at most.
+	data, err := io.ReadAll(io.LimitReader(rc, MaxRecordSize+1))
 	rc.Close()
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(data) > MaxRecordSize {
+		return nil, nil, fmt.Errorf("more than the %s limit for a record uncompressed", safefile.Size(MaxRecordSize))
 	}
 	var head recordHead
 	if err := json.Unmarshal(data, &head); err != nil {
@@ -240,8 +277,38 @@ func readRecord(f *zip.File, wanted map[string]bool) ([]string, *osvschema.Vulne
 		return nil, nil, err
 	}
 	normalizePyPINames(v)
+	if err := checkRanges(v, keys); err != nil {
+		return nil, nil, fmt.Errorf("record %s: %w", v.GetId(), err)
+	}
 	return keys, v, nil
 }
+
+// checkRanges refuses a record whose range events, for a package the scan
+// has, hold a version the range's scheme cannot read (see
+// checkEventVersion).
+func checkRanges(v *osvschema.Vulnerability, keys []string) error {
+	for i, a := range v.GetAffected() {
+		eco := baseEcosystem(a.GetPackage().GetEcosystem())
+		if !slices.Contains(keys, indexKey(eco, a.GetPackage().GetName())) {
+			continue
+		}
+		for j, r := range a.GetRanges() {
+			for k, e := range r.GetEvents() {
+				for _, fv := range [...][2]string{{"introduced", e.GetIntroduced()}, {"fixed", e.GetFixed()}, {"last_affected", e.GetLastAffected()}, {"limit", e.GetLimit()}} {
+					field, version := fv[0], fv[1]
+					if version == "" || (field == "introduced" && version == "0") || (field == "limit" && version == "*") {
+						continue
+					}
+					if err := checkEventVersion(r.GetType(), eco, version); err != nil {
+						return fmt.Errorf("affected[%d].ranges[%d].events[%d].%s %q: %w", i, j, k, field, version, err)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
 
 // normalizePyPINames rewrites the PyPI package names of a record in their
 // normalized form (PEP 503: lower case, runs of -_. as one -), the form

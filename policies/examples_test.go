@@ -68,7 +68,7 @@ func parseExample(t *testing.T, sources map[string]string) map[string]*ast.Modul
 func TestExamplesRegoUnitTests(t *testing.T) {
 	for _, dir := range exampleDirs(t) {
 		t.Run(dir, func(t *testing.T) {
-			sources, err := LoadTestModules([]string{filepath.Join(examplesDir, dir)})
+			sources, err := LoadTestModules("", []string{filepath.Join(examplesDir, dir)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -152,7 +152,7 @@ func TestExamplesRegoUnitTests(t *testing.T) {
 // TestExamplesFormatted checks the examples are as `opa fmt` (and `secgate
 // policy fmt`) writes them.
 func TestExamplesFormatted(t *testing.T) {
-	sources, err := LoadTestModules([]string{examplesDir})
+	sources, err := LoadTestModules("", []string{examplesDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,11 +163,11 @@ func TestExamplesFormatted(t *testing.T) {
 // as `--policy policies/examples` would, and with their data files: their
 // packages and data keys do not collide.
 func TestExamplesLoadTogether(t *testing.T) {
-	modules, err := LoadModules([]string{examplesDir})
+	modules, err := LoadModules("", []string{examplesDir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := LoadData([]string{examplesDir})
+	data, err := LoadData("", []string{examplesDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestExamplesLoadTogether(t *testing.T) {
 // A mistyped field in an example would be a compile error against the
 // input schema; this is the check that New runs.
 func TestExamplesTypeChecked(t *testing.T) {
-	modules, err := LoadModules([]string{filepath.Join(examplesDir, "fixable-vulnerabilities")})
+	modules, err := LoadModules("", []string{filepath.Join(examplesDir, "fixable-vulnerabilities")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,13 +347,13 @@ func TestExamplesDecide(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				dir := filepath.Join(examplesDir, tt.example)
-				modules, err := LoadModules([]string{dir})
+				modules, err := LoadModules("", []string{dir})
 				if err != nil {
 					t.Fatal(err)
 				}
 				opts := Options{Modules: modules, NoDefaults: noDefaults, Waivers: tt.waivers, Today: "2026-06-01"}
 				if _, err := os.Stat(filepath.Join(dir, "data.yaml")); err == nil {
-					if opts.Data, err = LoadData([]string{filepath.Join(dir, "data.yaml")}); err != nil {
+					if opts.Data, err = LoadData("", []string{filepath.Join(dir, "data.yaml")}); err != nil {
 						t.Fatal(err)
 					}
 				}

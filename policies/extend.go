@@ -1,8 +1,11 @@
 package policies
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/safefile"
 )
 
 // inputSchema is the JSON Schema of the policy input, the findings
@@ -30,25 +34,27 @@ func inputSchema() *ast.SchemaSet {
 }
 
 // LoadModules reads policies from files and directories: every .rego file,
-// recursively, but the _test.rego ones (see LoadTestModules).
-func LoadModules(paths []string) (map[string]string, error) {
-	return loadRego(paths, false)
+// recursively, but the _test.rego ones (see LoadTestModules). dir is the
+// scanned repository ("" for none): a path inside it may not lead out of it
+// (see package safefile).
+func LoadModules(dir string, paths []string) (map[string]string, error) {
+	return loadRego(dir, paths, false)
 }
 
 // LoadTestModules reads the same files with the _test.rego ones, for
 // `secgate policy test`.
-func LoadTestModules(paths []string) (map[string]string, error) {
-	return loadRego(paths, true)
+func LoadTestModules(dir string, paths []string) (map[string]string, error) {
+	return loadRego(dir, paths, true)
 }
 
-func loadRego(paths []string, tests bool) (map[string]string, error) {
+func loadRego(dir string, paths []string, tests bool) (map[string]string, error) {
 	out := map[string]string{}
 	for _, root := range paths {
 		err := walkFiles(root, func(p string) error {
 			if filepath.Ext(p) != ".rego" || (!tests && strings.HasSuffix(p, "_test.rego")) {
 				return nil
 			}
-			src, err := os.ReadFile(p)
+			src, err := safefile.Read(dir, p, safefile.Policy)
 			if err != nil {
 				return err
 			}
@@ -62,8 +68,9 @@ func loadRego(paths []string, tests bool) (map[string]string, error) {
 	return out, nil
 }
 
-// walkFiles calls fn for root when it is a file, else for every regular
-// file under it; an explicitly named file is read whatever its extension.
+// walkFiles calls fn for root when it is not a directory, else for every
+// regular file under it; an explicitly named file is read whatever its
+// extension (and refused by safefile if it is not a regular file).
 func walkFiles(root string, fn func(string) error) error {
 	fi, err := os.Stat(root)
 	if err != nil {
@@ -85,8 +92,9 @@ func walkFiles(root string, fn func(string) error) error {
 
 // LoadData reads JSON and YAML files (or directories of them) and merges
 // them into one document for data. Two files setting the same key to
-// different non-object values is an error.
-func LoadData(paths []string) (map[string]any, error) {
+// different non-object values is an error, as is a key twice in one
+// object of one file. dir is as for LoadModules.
+func LoadData(dir string, paths []string) (map[string]any, error) {
 	out := map[string]any{}
 	for _, root := range paths {
 		err := walkFiles(root, func(p string) error {
@@ -95,13 +103,15 @@ func LoadData(paths []string) (map[string]any, error) {
 			if fi.IsDir() && ext != ".json" && ext != ".yaml" && ext != ".yml" {
 				return nil
 			}
-			b, err := os.ReadFile(p)
+			b, err := safefile.Read(dir, p, safefile.Data)
 			if err != nil {
 				return err
 			}
 			var doc map[string]any
 			if ext == ".json" {
-				err = json.Unmarshal(b, &doc)
+				if err = duplicateKeys(b); err == nil {
+					err = json.Unmarshal(b, &doc)
+				}
 			} else {
 				err = yaml.Unmarshal(b, &doc)
 			}
@@ -155,16 +165,20 @@ const WaiversFile = ".secgate-waivers.yaml"
 //
 // A waiver without a reason, an expiry date, or an id or rule_id is an
 // error, as is an unknown key.
-func LoadWaivers(path string) ([]findings.Waiver, error) {
-	f, err := os.Open(path)
+func LoadWaivers(dir, path string) ([]findings.Waiver, error) {
+	data, err := safefile.Read(dir, path, safefile.Waivers)
 	if err != nil {
-		return nil, fmt.Errorf("read waivers: %w", err)
+		return nil, err
 	}
-	defer f.Close()
+	return parseWaivers(path, data)
+}
+
+// parseWaivers parses a waivers file's content; path names it in errors.
+func parseWaivers(path string, data []byte) ([]findings.Waiver, error) {
 	var doc struct {
 		Waivers []findings.Waiver `yaml:"waivers"`
 	}
-	dec := yaml.NewDecoder(f)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("parse waivers %s: %w", path, err)
@@ -269,4 +283,54 @@ func (m ruleMeta) lookup(pkg ast.Ref, rule string) *findings.RuleMeta {
 		return r
 	}
 	return m[pkg.String()]
+}
+
+// duplicateKeys returns an error naming the first key that appears twice
+// in one object of a JSON document: encoding/json keeps the last silently,
+// so a second "fail_on" could undo the first unseen.
+func duplicateKeys(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		expect bool // the next string token is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.expect {
+			key, _ := tok.(string)
+			if top.keys[key] {
+				return fmt.Errorf("key %q appears twice in one object (at byte %d)", key, dec.InputOffset())
+			}
+			top.keys[key] = true
+			top.expect = false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{object: true, keys: map[string]bool{}, expect: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		// A value ended: in an object, a key comes next.
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].expect = true
+		}
+	}
 }

@@ -100,7 +100,7 @@ func TestLoadWaivers(t *testing.T) {
 		"unknown.yaml":  "waivers:\n  - id: abc\n    reason: r\n    expires: 2027-01-31\n    until: never\n",
 		"notyaml.yaml":  "waivers: [",
 	})
-	ws, err := LoadWaivers(filepath.Join(dir, "ok.yaml"))
+	ws, err := LoadWaivers("", filepath.Join(dir, "ok.yaml"))
 	if err != nil || len(ws) != 1 || ws[0].Expires != "2027-01-31" || ws[0].Path != "services/**" || ws[0].Owner != "team-a" {
 		t.Fatalf("ok.yaml: %+v, %v", ws, err)
 	}
@@ -108,7 +108,7 @@ func TestLoadWaivers(t *testing.T) {
 		"noreason.yaml": "needs a reason", "noexpiry.yaml": "want a date", "baddate.yaml": "want a date",
 		"nothing.yaml": "needs id or rule_id", "unknown.yaml": "until", "notyaml.yaml": "notyaml.yaml",
 	} {
-		_, err := LoadWaivers(filepath.Join(dir, name))
+		_, err := LoadWaivers("", filepath.Join(dir, name))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err = %v, want %q", name, err, want)
 		}
@@ -183,15 +183,15 @@ func TestLoadModulesAndData(t *testing.T) {
 		"d/more.json":   "{\"team\": {\"limit\": 3}}",
 		"d/clash.json":  "{\"team\": {\"block\": false}}",
 	})
-	mods, err := LoadModules([]string{filepath.Join(dir, "p")})
+	mods, err := LoadModules("", []string{filepath.Join(dir, "p")})
 	if err != nil || len(mods) != 1 {
 		t.Fatalf("modules %v, %v", mods, err)
 	}
-	tests, err := LoadTestModules([]string{filepath.Join(dir, "p")})
+	tests, err := LoadTestModules("", []string{filepath.Join(dir, "p")})
 	if err != nil || len(tests) != 2 {
 		t.Fatalf("test modules %v, %v", tests, err)
 	}
-	data, err := LoadData([]string{filepath.Join(dir, "d/team.yaml"), filepath.Join(dir, "d/more.json")})
+	data, err := LoadData("", []string{filepath.Join(dir, "d/team.yaml"), filepath.Join(dir, "d/more.json")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestLoadModulesAndData(t *testing.T) {
 	if team["block"] != true || team["limit"] != float64(3) {
 		t.Errorf("data %v", data)
 	}
-	if _, err := LoadData([]string{filepath.Join(dir, "d")}); err == nil || !strings.Contains(err.Error(), "set twice") {
+	if _, err := LoadData("", []string{filepath.Join(dir, "d")}); err == nil || !strings.Contains(err.Error(), "set twice") {
 		t.Errorf("clash: %v", err)
 	}
 	e, err := New(context.Background(), Options{Modules: mods, Data: data, NoDefaults: true})

@@ -80,6 +80,9 @@ type Options struct {
 	// Results of the module's deny and warn rules then carry its
 	// location. Nil locates nothing.
 	Locate func(module string) (string, bool)
+	// AllowNet lets policies call the network built-ins (http.send,
+	// net.lookup_ip_addr); they are undefined otherwise.
+	AllowNet bool
 	// WaiversLocation is the waivers file, relative to the report root,
 	// when it lies under it: the results of the secgate.waivers package
 	// (a waiver expired, a waiver matched nothing) point there.
@@ -193,9 +196,9 @@ func newEngine(ctx context.Context, opts Options, modules map[string]string) (*E
 	}
 
 	store := inmem.NewFromObjectWithOpts(data, inmem.OptReturnASTValuesOnRead(true))
-	compiler, err := compile(ctx, store, parsed)
+	compiler, err := compile(ctx, store, parsed, opts.AllowNet)
 	if err != nil {
-		return nil, policyError("compile policies", err)
+		return nil, policyError("compile policies", explainNetwork(err, opts.AllowNet))
 	}
 
 	locate := func(string) (string, bool) { return "", false }
@@ -225,6 +228,7 @@ func newEngine(ctx context.Context, opts Options, modules map[string]string) (*E
 
 	query, err := rego.New(
 		rego.Compiler(compiler),
+		rego.Capabilities(capabilities(opts.AllowNet)),
 		rego.Store(store),
 		rego.ParsedQuery(body),
 		rego.StrictBuiltinErrors(true),
@@ -280,7 +284,7 @@ func definesWaived(c *ast.Compiler) bool {
 
 // compile compiles the modules in strict mode, checking that no rule
 // conflicts with the data in store.
-func compile(ctx context.Context, store storage.Store, modules map[string]*ast.Module) (*ast.Compiler, error) {
+func compile(ctx context.Context, store storage.Store, modules map[string]*ast.Module, allowNet bool) (*ast.Compiler, error) {
 	txn, err := store.NewTransaction(ctx)
 	if err != nil {
 		return nil, err
@@ -288,6 +292,7 @@ func compile(ctx context.Context, store storage.Store, modules map[string]*ast.M
 	defer store.Abort(ctx, txn)
 
 	c := ast.NewCompiler().
+		WithCapabilities(capabilities(allowNet)).
 		WithStrict(true).
 		WithDefaultRegoVersion(ast.RegoV1).
 		WithUseTypeCheckAnnotations(true).

@@ -48,6 +48,8 @@ type TestOptions struct {
 	Data         map[string]any
 	Coverage     bool
 	Timeout      time.Duration
+	// AllowNet is as for Options.
+	AllowNet bool
 }
 
 // RunTests runs the test_ rules of the modules with OPA's tester, in strict
@@ -87,7 +89,7 @@ func RunTests(ctx context.Context, opts TestOptions) ([]TestResult, []Coverage, 
 		return nil, nil, policyError("configure policies", err)
 	}
 	runner := tester.NewRunner().
-		SetCompiler(ast.NewCompiler().WithStrict(true).WithDefaultRegoVersion(ast.RegoV1)).
+		SetCompiler(ast.NewCompiler().WithCapabilities(capabilities(opts.AllowNet)).WithStrict(true).WithDefaultRegoVersion(ast.RegoV1)).
 		SetStore(inmem.NewFromObject(data)).
 		SetModules(modules).
 		RaiseBuiltinErrors(true).
@@ -100,7 +102,7 @@ func RunTests(ctx context.Context, opts TestOptions) ([]TestResult, []Coverage, 
 	}
 	ch, err := runner.RunTests(ctx, nil)
 	if err != nil {
-		return nil, nil, policyError("compile policy tests", err)
+		return nil, nil, policyError("compile policy tests", explainNetwork(err, opts.AllowNet))
 	}
 	var results []TestResult
 	for r := range ch {

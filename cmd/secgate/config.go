@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
+
+	"github.com/secgate/secgate/safefile"
 )
 
 // configFileName is read from the scanned directory when --config is not given.
@@ -27,13 +29,13 @@ func applyConfig(fl *pflag.FlagSet, file, root string) (string, error) {
 	explicit := file != ""
 	if !explicit {
 		file = filepath.Join(root, configFileName)
-		if fi, err := os.Stat(file); err != nil || fi.IsDir() {
+		if _, err := os.Lstat(file); err != nil {
 			return "", nil
 		}
 	}
-	data, err := os.ReadFile(file)
+	data, err := safefile.Read(scanDir(root), file, safefile.Config)
 	if err != nil {
-		return "", fmt.Errorf("read config: %w", err)
+		return "", err
 	}
 	var cfg map[string]any
 	if err := yaml.Unmarshal(data, &cfg); err != nil {
@@ -125,4 +127,13 @@ func scalar(v any) (string, error) {
 		return "", fmt.Errorf("empty value")
 	}
 	return "", fmt.Errorf("want a string, a number, a boolean or a list of them, not %T", v)
+}
+
+// scanDir is the directory of the scanned PATH (a scanned file's
+// directory): files inside it may not lead out of it.
+func scanDir(path string) string {
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+		return filepath.Dir(path)
+	}
+	return path
 }

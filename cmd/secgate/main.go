@@ -21,10 +21,20 @@ import (
 var version = ""
 
 func main() {
+	os.Exit(execute(os.Args[1:]))
+}
+
+// execute runs the command line as the secgate process does: SIGINT and
+// SIGTERM cancel the context, so that work stops and the exit code is 2
+// (a second signal kills the process).
+func execute(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // the next signal terminates at once
+	}()
+	return run(ctx, args, os.Stdout, os.Stderr)
 }
 
 // run executes the command line and returns the exit code.

@@ -18,6 +18,7 @@ import (
 	"github.com/secgate/secgate/gate"
 	"github.com/secgate/secgate/policies"
 	"github.com/secgate/secgate/report"
+	"github.com/secgate/secgate/safefile"
 )
 
 func newPolicyCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -40,6 +41,7 @@ func newPolicyTestCmd(stdout io.Writer) *cobra.Command {
 		noDefaults bool
 		data       []string
 		verbose    bool
+		allowNet   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "test [PATH...]",
@@ -53,15 +55,15 @@ fails.`,
 			if len(args) == 0 {
 				args = []string{"."}
 			}
-			mods, err := policies.LoadTestModules(args)
+			mods, err := policies.LoadTestModules("", args)
 			if err != nil {
 				return err
 			}
-			d, err := policies.LoadData(data)
+			d, err := policies.LoadData("", data)
 			if err != nil {
 				return err
 			}
-			results, cov, err := policies.RunTests(cmd.Context(), policies.TestOptions{Modules: mods, WithDefaults: !noDefaults, Data: d, Coverage: coverage})
+			results, cov, err := policies.RunTests(cmd.Context(), policies.TestOptions{Modules: mods, WithDefaults: !noDefaults, Data: d, Coverage: coverage, AllowNet: allowNet})
 			if err != nil {
 				return err
 			}
@@ -105,6 +107,7 @@ fails.`,
 	fl.BoolVar(&noDefaults, "no-default-policies", false, "do not load the embedded default policies")
 	fl.StringArrayVarP(&data, "data", "d", nil, "add JSON or YAML `FILE` to data (repeatable)")
 	fl.BoolVarP(&verbose, "verbose", "v", false, "print passing tests and print() output too")
+	fl.BoolVar(&allowNet, "policy-allow-net", false, "let policies call OPA's network built-ins (http.send, net.lookup_ip_addr)")
 	return cmd
 }
 
@@ -155,7 +158,7 @@ opa fmt writes them (exit code 1 when there are any), or rewrites them with
 			if len(args) == 0 {
 				args = []string{"."}
 			}
-			mods, err := policies.LoadTestModules(args)
+			mods, err := policies.LoadTestModules("", args)
 			if err != nil {
 				return err
 			}
@@ -206,9 +209,9 @@ scan: 0 pass, 1 denied, 2 error.`,
 			if input == "" {
 				return errors.New("--input is required")
 			}
-			data, err := os.ReadFile(input)
+			data, err := safefile.Read("", input, safefile.Report)
 			if err != nil {
-				return fmt.Errorf("read report: %w", err)
+				return err
 			}
 			var doc findings.Document
 			dec := json.NewDecoder(bytes.NewReader(data))

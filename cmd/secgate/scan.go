@@ -41,6 +41,7 @@ type scanFlags struct {
 	images        []string
 	dockerfile    string
 	maxLayerSize  string
+	maxLayers     int
 	policy        policyFlags
 }
 
@@ -54,6 +55,7 @@ type policyFlags struct {
 	bundleKey  string
 	failOn     string
 	timeout    time.Duration
+	allowNet   bool
 }
 
 func (p *policyFlags) register(fl *pflag.FlagSet) {
@@ -65,6 +67,7 @@ func (p *policyFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&p.bundleKey, "bundle-verification-key", "", "PEM public key `FILE`: the bundle must be signed with its private key")
 	fl.StringVar(&p.failOn, "fail-on", "high", "lowest `severity` the default policy denies: critical, high, medium or low")
 	fl.DurationVar(&p.timeout, "policy-timeout", 30*time.Second, "bound on the policy evaluation")
+	fl.BoolVar(&p.allowNet, "policy-allow-net", false, "let policies call OPA's network built-ins (http.send, net.lookup_ip_addr); never with --offline-db")
 }
 
 func (p *policyFlags) options() (gate.PolicyOptions, error) {
@@ -72,7 +75,7 @@ func (p *policyFlags) options() (gate.PolicyOptions, error) {
 	if err != nil || failOn == findings.SeverityUnknown {
 		return gate.PolicyOptions{}, fmt.Errorf("invalid --fail-on %q: want critical, high, medium or low", p.failOn)
 	}
-	o := gate.PolicyOptions{Paths: p.paths, DataPaths: p.data, NoDefaults: p.noDefaults, Waivers: p.waivers, FailOn: failOn, Timeout: p.timeout}
+	o := gate.PolicyOptions{Paths: p.paths, DataPaths: p.data, NoDefaults: p.noDefaults, Waivers: p.waivers, FailOn: failOn, Timeout: p.timeout, AllowNet: p.allowNet}
 	if p.bundle != "" {
 		o.Bundle = policies.BundleOptions{Source: p.bundle, VerificationKey: p.bundleKey}
 	} else if p.bundleKey != "" {
@@ -152,6 +155,7 @@ missing ecosystem file is an error, never a pass.
 	fl.StringArrayVar(&f.images, "image", nil, "scan a container image (repeatable): registry `REF`, docker-archive:FILE (or FILE.tar), oci:DIR, dir:ROOTFS")
 	fl.StringVar(&f.dockerfile, "dockerfile", "", "the Dockerfile `FILE` the images were built from: findings point at its lines")
 	fl.StringVar(&f.maxLayerSize, "max-layer-size", "16GB", "refuse image layers larger than `SIZE` uncompressed (decompression bombs)")
+	fl.IntVar(&f.maxLayers, "max-layers", container.DefaultMaxLayers, "refuse images of more than `N` layers")
 	return cmd
 }
 
@@ -225,7 +229,7 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 		Secrets:     sopts,
 		Container: container.Options{
 			Dockerfile:        f.dockerfile,
-			Limits:            container.Limits{MaxLayerSize: maxLayer},
+			Limits:            container.Limits{MaxLayerSize: maxLayer, MaxLayers: f.maxLayers},
 			MaxSecretFileSize: maxSize,
 		},
 		Baseline: f.baseline,

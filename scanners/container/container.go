@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,6 +65,9 @@ func NewType(opts Options, env scanners.Env, rules *secrets.RuleSource) *Type {
 	if opts.Limits.MaxLayerSize <= 0 {
 		opts.Limits.MaxLayerSize = DefaultMaxLayerSize
 	}
+	if opts.Limits.MaxLayers <= 0 {
+		opts.Limits.MaxLayers = DefaultMaxLayers
+	}
 	return &Type{opts: opts, env: env, rules: rules}
 }
 
@@ -82,7 +86,7 @@ func (ty *Type) New(t scanners.Target) (scanners.Scanner, error) {
 	}
 	s := &scanner{target: t, opts: ty.opts, env: ty.env, rules: rules}
 	if ty.opts.Dockerfile != "" {
-		if s.df, err = parseDockerfile(ty.opts.Dockerfile); err != nil {
+		if s.df, err = parseDockerfile(ty.env.Root.Dir(), ty.opts.Dockerfile); err != nil {
 			return nil, err
 		}
 		s.dfName, _ = ty.env.Root.Rel(ty.opts.Dockerfile)
@@ -144,12 +148,18 @@ func (s *scanner) scan(ctx context.Context) (*scanners.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c, ok := v1img.(io.Closer); ok { // an archive's open file
+		defer c.Close()
+	}
 	cfg, err := v1img.ConfigFile()
 	if err != nil {
 		return nil, fmt.Errorf("%w: read image configuration: %w", ErrHostileImage, err)
 	}
+	if err := checkLayers(v1img, cfg, s.opts.Limits); err != nil {
+		return nil, err
+	}
 
-	guarded := &guardedImage{Image: v1img, limits: s.opts.Limits, diffIDs: cfg.RootFS.DiffIDs}
+	guarded := &guardedImage{Image: v1img, cfg: cfg, limits: s.opts.Limits, diffIDs: cfg.RootFS.DiffIDs}
 	progress.Report("reading the layers of " + name)
 	var img *image.Image
 	osvlog.Run(nil, func() {

@@ -3,13 +3,13 @@ package container
 import (
 	"bufio"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/safefile"
 )
 
 // instruction is one Dockerfile instruction and the line it starts on.
@@ -27,10 +27,11 @@ type dockerfile struct {
 
 // parseDockerfile reads the instructions of a Dockerfile's last stage,
 // joining continuation lines and skipping comments.
-func parseDockerfile(path string) (*dockerfile, error) {
-	f, err := os.Open(path)
+// dir is the repository, as for safefile.Open.
+func parseDockerfile(dir, path string) (*dockerfile, error) {
+	f, err := safefile.Open(dir, path, safefile.Dockerfile)
 	if err != nil {
-		return nil, fmt.Errorf("read dockerfile: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 	var all []instruction

@@ -27,6 +27,8 @@ type Limits struct {
 	MaxFileSize int64
 	// MaxLayerSize is the most uncompressed bytes a layer may hold.
 	MaxLayerSize int64
+	// MaxLayers is the most layers an image may have.
+	MaxLayers int
 }
 
 // Default limits: large enough for real images (1 GiB files, 16 GiB
@@ -34,7 +36,30 @@ type Limits struct {
 const (
 	DefaultMaxFileSize  = 1 << 30
 	DefaultMaxLayerSize = 16 << 30
+	// DefaultMaxLayers is far above real images (Docker's overlay storage
+	// stops at 127 layers) and bounds the work an image of thousands of
+	// tiny layers makes.
+	DefaultMaxLayers = 500
 )
+
+// checkLayers refuses an image whose configuration and manifest disagree on
+// the layers (a layer without a diff id would be read by nobody: its
+// files, secrets among them, never scanned) or that has more layers than
+// the limit.
+func checkLayers(img v1.Image, cfg *v1.ConfigFile, limits Limits) error {
+	layers, err := img.Layers()
+	if err != nil {
+		return fmt.Errorf("%w: read the layers: %w", ErrHostileImage, err)
+	}
+	if _, own := img.(rootFSImage); !own && len(layers) != len(cfg.RootFS.DiffIDs) {
+		n, ids := len(layers), len(cfg.RootFS.DiffIDs)
+		return fmt.Errorf("%w: the manifest lists %d layers, the configuration %d diff ids", ErrHostileImage, n, ids)
+	}
+	if len(layers) > limits.MaxLayers {
+		return fmt.Errorf("%w: %d layers, over the limit of %d (--max-layers)", ErrHostileImage, len(layers), limits.MaxLayers)
+	}
+	return nil
+}
 
 // guardedImage checks every layer as it is read. osv-scalibr, which builds
 // the image's file system, skips path-traversal entries and links pointing
@@ -43,6 +68,7 @@ const (
 // so the layer is decompressed once.
 type guardedImage struct {
 	v1.Image
+	cfg    *v1.ConfigFile // parsed once: go-containerregistry parses it at every call
 	limits Limits
 	// diffIDs are the layers' digests from the image configuration.
 	diffIDs []v1.Hash
@@ -50,6 +76,9 @@ type guardedImage struct {
 	mu  sync.Mutex
 	err error // the first problem found
 }
+
+// ConfigFile is the configuration parsed once.
+func (g *guardedImage) ConfigFile() (*v1.ConfigFile, error) { return g.cfg, nil }
 
 func (g *guardedImage) fail(err error) {
 	g.mu.Lock()

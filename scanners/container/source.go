@@ -113,16 +113,6 @@ func fileExists(p string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-func fromArchive(file string) (v1.Image, error) {
-	if _, err := os.Stat(file); err != nil {
-		return nil, err
-	}
-	img, err := tarball.ImageFromPath(file, nil)
-	if err != nil {
-		return nil, fmt.Errorf("read docker archive: %w", err)
-	}
-	return img, nil
-}
 
 // fromLayout picks the image of an OCI layout: its only image, or the one
 // for the platform; nested indexes are followed.
@@ -193,12 +183,22 @@ func fromRootFS(dir string) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mutate.ConfigFile(img, &v1.ConfigFile{
+	// The configuration lists no diff id: computing it would read the
+	// whole tree once more. The layer is secgate's own tar stream of the
+	// directory, so there is no manifest to disagree with it.
+	img, err = mutate.ConfigFile(img, &v1.ConfigFile{
 		OS: "linux", Architecture: "amd64",
 		RootFS:  v1.RootFS{Type: "layers"},
 		History: []v1.History{{CreatedBy: "root filesystem " + filepath.Base(dir)}},
 	})
+	if err != nil {
+		return nil, err
+	}
+	return rootFSImage{img}, nil
 }
+
+// rootFSImage is an image made of a root filesystem directory.
+type rootFSImage struct{ v1.Image }
 
 func tarTree(dir string, w io.Writer) error {
 	tw := tar.NewWriter(w)

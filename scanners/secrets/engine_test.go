@@ -135,7 +135,7 @@ func TestLoadRulesErrors(t *testing.T) {
 		if err := writeFile(p, content); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := LoadRules(p); err == nil {
+		if _, err := LoadRules("", p); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}

@@ -3,7 +3,6 @@ package secrets
 import (
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -14,6 +13,7 @@ import (
 	"github.com/zricethezav/gitleaks/v8/detect"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/safefile"
 )
 
 // Rules is a compiled gitleaks rule set: gitleaks' default rules, or a
@@ -75,8 +75,11 @@ func DefaultRules() (*Rules, error) {
 // variable and never resets it: the third config loaded in one process
 // silently loses its default rules. secgate therefore parses with a private
 // viper instance and does the extension itself, with gitleaks' merge rules.
-func LoadRules(path string) (*Rules, error) {
-	cfg, err := loadConfigFile(path, 0)
+//
+// dir is the scanned repository ("" for none): the file, and the files it
+// extends, are read as package safefile reads files a repository names.
+func LoadRules(dir, path string) (*Rules, error) {
+	cfg, err := loadConfigFile(dir, path, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -85,10 +88,10 @@ func LoadRules(path string) (*Rules, error) {
 
 const maxExtendDepth = 2
 
-func loadConfigFile(path string, depth int) (config.Config, error) {
-	data, err := os.ReadFile(path)
+func loadConfigFile(dir, path string, depth int) (config.Config, error) {
+	data, err := safefile.Read(dir, path, safefile.Rules)
 	if err != nil {
-		return config.Config{}, fmt.Errorf("read secrets config: %w", err)
+		return config.Config{}, err
 	}
 	cfg, err := parseConfig(string(data), path)
 	if err != nil {
@@ -109,7 +112,7 @@ func loadConfigFile(path string, depth int) (config.Config, error) {
 		}
 		extend(&cfg, base)
 	case ext.Path != "":
-		base, err := loadConfigFile(ext.Path, depth+1)
+		base, err := loadConfigFile(dir, ext.Path, depth+1)
 		if err != nil {
 			return config.Config{}, err
 		}

@@ -194,8 +194,11 @@ func (s *RuleSource) Load() (*Rules, string, error) {
 func resolveRules(root, config string) (*Rules, string, error) {
 	path := config
 	if path == "" && root != "" {
+		// Whatever is there is read (and refused when it is not a regular
+		// file): a repository's rules are never silently replaced by the
+		// defaults.
 		candidate := filepath.Join(root, ConfigFileName)
-		if fi, err := os.Stat(candidate); err == nil && fi.Mode().IsRegular() {
+		if _, err := os.Lstat(candidate); err == nil {
 			path = candidate
 		}
 	}
@@ -203,7 +206,7 @@ func resolveRules(root, config string) (*Rules, string, error) {
 		r, err := DefaultRules()
 		return r, "", err
 	}
-	r, err := LoadRules(path)
+	r, err := LoadRules(root, path)
 	return r, path, err
 }
 

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"fmt"
+	"hash/crc32"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/secgate/secgate/internal/imagetest"
+)
+
+// Hostile inputs, each a class (docs/security.md): the gate refuses them
+// with exit 2 and a message naming the input, within the time and memory
+// bounds of child_test.go, and never passes on them. Every input is made
+// by the test.
+
+// zipOf writes a zip of the entries (name → content) to path.
+func zipOf(t *testing.T, path string, entries map[string][]byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, data := range entries {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	write(t, path, buf.String())
+}
+
+// bombEntry writes to zw an entry of n zero bytes, deflated, whose header
+// says it holds declared bytes.
+func bombEntry(t *testing.T, zw *zip.Writer, name string, n, declared uint64) {
+	t.Helper()
+	var comp bytes.Buffer
+	fw, err := flate.NewWriter(&comp, flate.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crc := crc32.NewIEEE()
+	zeros := make([]byte, 1<<20)
+	for left := n; left > 0; {
+		k := min(left, uint64(len(zeros)))
+		fw.Write(zeros[:k])
+		crc.Write(zeros[:k])
+		left -= k
+	}
+	fw.Close()
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc.Sum32(),
+		CompressedSize64: uint64(comp.Len()), UncompressedSize64: declared})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(comp.Bytes())
+}
+
+// pypiDB is an offline database whose PyPI zip is made by fill; the other
+// ecosystems are the test database's.
+func pypiDB(t *testing.T, fill func(path string)) string {
+	t.Helper()
+	db := t.TempDir()
+	if err := os.CopyFS(db, os.DirFS(offlineDB)); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(db, "PyPI", "all.zip")
+	os.Chmod(p, 0o644)
+	os.Remove(p)
+	fill(p)
+	return db
+}
+
+// requirements is a tree with a requirements.txt pinning requests 2.28.1,
+// which PYSEC-2023-74 affects.
+func requirements(t *testing.T) string {
+	return writeTree(t, map[string]string{"requirements.txt": "requests==2.28.1\n"})
+}
+
+// Item 2: a zip entry that inflates past the record limit, whether its
+// header says so (a 10 GB entry) or lies (1 KiB said, 64 MiB there).
+func TestHostileDatabaseZipBomb(t *testing.T) {
+	for name, sizes := range map[string][2]uint64{
+		"honest header": {40 << 20, 10 << 30},
+		"lying header":  {64 << 20, 1 << 10},
+	} {
+		t.Run(name, func(t *testing.T) {
+			db := pypiDB(t, func(p string) {
+				var buf bytes.Buffer
+				zw := zip.NewWriter(&buf)
+				bombEntry(t, zw, "PYSEC-0000-0.json", sizes[0], sizes[1])
+				zw.Close()
+				write(t, p, buf.String())
+			})
+			r := secgateChild(t, childOptions{}, "scan", "--offline-db", db, "--scanners", "deps", requirements(t))
+			// A header that lies is caught by archive/zip, one that tells
+			// the truth by the record limit: both without inflating it.
+			checkRefused(t, r, filepath.Join("PyPI", "all.zip"), "PYSEC-0000-0.json")
+		})
+	}
+}
+
+// Items 3 and 15: a file the repository names (configuration, waivers,
+// secret rules, policy, data, baseline) that is a link to /dev/zero, a
+// link out of the repository or a FIFO is refused at once, named.
+func TestHostileRepositoryFiles(t *testing.T) {
+	outside := writeTree(t, map[string]string{"stolen.yaml": "fail-on: low\n"})
+	for _, tt := range []struct {
+		name, file string
+		args       []string
+	}{
+		{"configuration", ".secgate.yaml", nil},
+		{"waivers", ".secgate-waivers.yaml", nil},
+		{"secret rules", ".gitleaks.toml", nil},
+		{"policy", "team.rego", []string{"-p", "team.rego"}},
+		{"data", "team.json", []string{"-d", "team.json"}},
+		{"baseline", "base.json", []string{"--baseline", "base.json"}},
+	} {
+		for kind, make := range map[string]func(t *testing.T, p string){
+			"link to /dev/zero": func(t *testing.T, p string) { must(t, os.Symlink("/dev/zero", p)) },
+			"link out":          func(t *testing.T, p string) { must(t, os.Symlink(filepath.Join(outside, "stolen.yaml"), p)) },
+			"FIFO":              func(t *testing.T, p string) { must(t, syscall.Mkfifo(p, 0o644)) },
+		} {
+			t.Run(tt.name+"/"+kind, func(t *testing.T) {
+				dir := copyExample(t)
+				make(t, filepath.Join(dir, tt.file))
+				r := secgateChild(t, childOptions{dir: dir}, append([]string{"scan", "--offline-db", absOfflineDB(t)}, append(tt.args, ".")...)...)
+				checkRefused(t, r, tt.file)
+			})
+		}
+	}
+}
+
+// Items 2 and 15: the database file itself a FIFO or a link to /dev/zero.
+func TestHostileDatabaseFile(t *testing.T) {
+	for kind, make := range map[string]func(p string) error{
+		"FIFO":              func(p string) error { return syscall.Mkfifo(p, 0o644) },
+		"link to /dev/zero": func(p string) error { return os.Symlink("/dev/zero", p) },
+	} {
+		t.Run(kind, func(t *testing.T) {
+			db := pypiDB(t, func(p string) { must(t, make(p)) })
+			r := secgateChild(t, childOptions{}, "scan", "--offline-db", db, "--scanners", "deps", requirements(t))
+			checkRefused(t, r, filepath.Join("PyPI", "all.zip"), "not a regular file")
+		})
+	}
+}
+
+// Item 7: an ecosystem zip without records is an error, like a missing one.
+func TestHostileEmptyDatabase(t *testing.T) {
+	db := pypiDB(t, func(p string) { zipOf(t, p, map[string][]byte{}) })
+	r := secgateChild(t, childOptions{}, "scan", "--offline-db", db, "--scanners", "deps", requirements(t))
+	checkRefused(t, r, filepath.Join("PyPI", "all.zip"), "no OSV records")
+}
+
+// Item 9: an advisory version the ecosystem cannot parse is an error naming
+// the record and the field, not a range that silently matches nothing.
+func TestHostileAdvisoryVersions(t *testing.T) {
+	record, err := os.ReadFile(filepath.Join(repoRoot, "testdata", "osv", "PyPI", "PYSEC-2023-74.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(record, []byte(`"fixed": "2.31.0"`)) {
+		t.Fatal("the record changed: fix the test")
+	}
+	garbled := bytes.Replace(record, []byte(`"fixed": "2.31.0"`), []byte(`"fixed": "GARBAGE!!"`), 1)
+	db := pypiDB(t, func(p string) { zipOf(t, p, map[string][]byte{"PYSEC-2023-74.json": garbled}) })
+	r := secgateChild(t, childOptions{}, "scan", "--offline-db", db, "--scanners", "deps", requirements(t))
+	checkRefused(t, r, "PYSEC-2023-74", `fixed "GARBAGE!!"`)
+}
+
+// Item 20: a key twice in one object of a --data JSON file is an error.
+func TestHostileDuplicateDataKeys(t *testing.T) {
+	dir := writeTree(t, map[string]string{"data.json": `{"secgate": {"config": {"fail_on": "high", "fail_on": "critical"}}}`})
+	r := secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "-d", filepath.Join(dir, "data.json"), copyExample(t))
+	checkRefused(t, r, "data.json", `key "fail_on" appears twice`)
+}
+
+// Item 5: network built-ins in a policy are refused, offline and online,
+// and no request leaves the process; --policy-allow-net lets them run
+// online only.
+func TestHostilePolicyNetwork(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	policy := writeTree(t, map[string]string{"net.rego": `package secgate.net
+
+warn contains {"msg": sprintf("status %d", [resp.status_code])} if {
+	resp := http.send({"method": "GET", "url": "` + srv.URL + `"})
+}
+`})
+	p := filepath.Join(policy, "net.rego")
+	secretsOnly := writeTree(t, map[string]string{"README": "nothing\n"})
+	r := secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "-p", p, copyExample(t))
+	checkRefused(t, r, "net.rego", "http.send", "--policy-allow-net")
+	r = secgateChild(t, childOptions{}, "scan", "--scanners", "secrets", "-p", p, secretsOnly)
+	checkRefused(t, r, "net.rego", "http.send")
+	r = secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "--policy-allow-net", "-p", p, copyExample(t))
+	checkRefused(t, r, "--policy-allow-net with --offline-db")
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("%d requests reached the server", n)
+	}
+	r = secgateChild(t, childOptions{}, "scan", "--scanners", "secrets", "--policy-allow-net", "-p", p, secretsOnly)
+	if r.code != exitPass || hits.Load() != 1 || !strings.Contains(r.stderr, "status 200") {
+		t.Errorf("with --policy-allow-net: exit %d, %d requests: %s", r.code, hits.Load(), r.stderr)
+	}
+}
+
+// Item 6: an image whose configuration lists fewer diff ids than its
+// manifest has layers is hostile: the extra layer would go unscanned.
+func TestHostileImageDiffIDs(t *testing.T) {
+	img := imagetest.Image(t, imagetest.Config{User: "app", History: []string{"ADD a", "COPY b"}},
+		imagetest.Layer(t, []imagetest.File{{Name: "etc/hostname", Body: []byte("box\n")}}),
+		imagetest.Layer(t, []imagetest.File{{Name: "app/.env", Body: []byte("KEY=" + awsKey + "\n")}}))
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf = cf.DeepCopy()
+	cf.RootFS.DiffIDs = cf.RootFS.DiffIDs[:1]
+	short, err := mutate.ConfigFile(img, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, ref := range map[string]string{
+		"docker-archive": "docker-archive:" + imagetest.WriteArchive(t, short, t.TempDir()),
+		"oci layout":     "oci:" + imagetest.WriteLayout(t, short, t.TempDir()),
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "--image", ref)
+			checkRefused(t, r, ref, "2 layer", "1 ")
+		})
+	}
+}
+
+// Item 10: more layers than --max-layers is refused at once; below it, an
+// image of hundreds of tiny layers is scanned within the bounds.
+func TestHostileManyLayers(t *testing.T) {
+	layers := func(n int) string {
+		var ls []v1.Layer
+		var history []string
+		for i := range n {
+			ls = append(ls, imagetest.Layer(t, []imagetest.File{{Name: fmt.Sprintf("layer/%d.txt", i), Body: []byte("x\n")}}))
+			history = append(history, fmt.Sprintf("RUN step %d", i))
+		}
+		return imagetest.WriteArchive(t, imagetest.Image(t, imagetest.Config{User: "app", History: history}, ls...), t.TempDir())
+	}
+	r := secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "--max-layers", "50", "--image", "docker-archive:"+layers(60))
+	checkRefused(t, r, "60 layers", "--max-layers")
+	r = secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "--image", "docker-archive:"+layers(400))
+	if r.code == exitError {
+		t.Errorf("400 layers: exit 2: %s", r.stderr)
+	}
+	checkBounded(t, r)
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
