@@ -309,7 +309,6 @@ func checkRanges(v *osvschema.Vulnerability, keys []string) error {
 	return nil
 }
 
-
 // normalizePyPINames rewrites the PyPI package names of a record in their
 // normalized form (PEP 503: lower case, runs of -_. as one -), the form
 // osv-scalibr gives the scanned package. Many GitHub records spell the

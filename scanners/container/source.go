@@ -113,7 +113,6 @@ func fileExists(p string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-
 // fromLayout picks the image of an OCI layout: its only image, or the one
 // for the platform; nested indexes are followed.
 func fromLayout(dir string, platform *v1.Platform) (v1.Image, error) {
