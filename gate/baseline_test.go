@@ -7,13 +7,14 @@ import (
 
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/scanners"
+	"github.com/secgate/secgate/scanners/secrets"
 )
 
 // Each scanner says what makes its findings the same across runs: the ID
 // for dependencies and secrets, the content for container findings (whose
 // IDs change with every build); the ID for a scanner secgate does not know.
 func TestIdentities(t *testing.T) {
-	identity := identities(Options{}.types(scanners.Env{}, ""))
+	identity := identities(Options{}.types(scanners.Env{}, secrets.NewRuleSource("", "")))
 	d := findings.Finding{ID: "0123", Scanner: findings.ScannerDeps, RuleID: "GO-2021-0113", Location: findings.Location{Path: "go.mod", Line: 7}}
 	if identity(&d) != "0123" {
 		t.Errorf("deps identity %q, want the ID", identity(&d))

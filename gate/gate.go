@@ -96,7 +96,8 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	types := opts.types(scanners.Env{Root: root, Matcher: opts.matcher(), Exclude: exclude, Progress: opts.Progress}, pathDir(targets))
+	rules := secrets.NewRuleSource(pathDir(targets), opts.SecretRules)
+	types := opts.types(scanners.Env{Root: root, Matcher: opts.matcher(), Exclude: exclude, Progress: opts.Progress}, rules)
 	identity := identities(types)
 	var baseline Baseline
 	if opts.Baseline != "" {
@@ -127,6 +128,7 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 			doc.Findings = append(doc.Findings, f)
 		}
 	}
+	redactPlaces(ctx, doc, rules)
 	findings.Sort(doc.Findings)
 	if baseline != nil {
 		baseline.Mark(doc, identity)
@@ -203,8 +205,7 @@ func (opts Options) matcher() osv.Matcher {
 }
 
 // types are the scanners of the run, each with its own options.
-func (opts Options) types(env scanners.Env, dir string) []scanners.Type {
-	rules := secrets.NewRuleSource(dir, opts.SecretRules)
+func (opts Options) types(env scanners.Env, rules *secrets.RuleSource) []scanners.Type {
 	return []scanners.Type{
 		deps.NewType(opts.Deps, env),
 		secrets.NewType(opts.Secrets, env, rules),
@@ -270,4 +271,44 @@ func build(types []scanners.Type, names []string, targets []scanners.Target) ([]
 		return nil, fmt.Errorf("%w: nothing to scan (no path, no image, or no scanner of --scanners applies)", ErrOptions)
 	}
 	return plan, nil
+}
+
+// redactPlaces redacts the secret-shaped parts of the findings' paths and
+// the scans' warnings (a file named after the token it holds): reports and
+// the policy's messages are built from them, and no output may hold a
+// secret. Fingerprints were computed by the scanners, from the real paths.
+// The run's secret rules find them, gitleaks' defaults when those do not
+// load (a scan without the secret scanner and a broken .gitleaks.toml).
+func redactPlaces(ctx context.Context, doc *findings.Document, source *secrets.RuleSource) {
+	rules, _, err := source.Load()
+	if err != nil {
+		if rules, err = secrets.DefaultRules(); err != nil {
+			return
+		}
+	}
+	r := secrets.NewRedactor(rules)
+	seen := map[string]string{}
+	redact := func(s *string) {
+		if *s == "" {
+			return
+		}
+		out, ok := seen[*s]
+		if !ok {
+			out = r.Text(ctx, *s)
+			seen[*s] = out
+		}
+		*s = out
+	}
+	for i := range doc.Findings {
+		f := &doc.Findings[i]
+		redact(&f.Location.Path)
+		if f.Image != nil {
+			redact(&f.Image.Path)
+		}
+	}
+	for i := range doc.Scans {
+		for j := range doc.Scans[i].Warnings {
+			redact(&doc.Scans[i].Warnings[j])
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/printable"
 )
 
 // DefaultMaxAnnotations is the number of annotations GitHubAnnotations
@@ -94,6 +95,9 @@ type annotation struct {
 	message string
 }
 
+// String writes the command. Every line of the message and every property
+// value is made printable first (input's control and escape sequences
+// never reach the log raw), then escaped as GitHub's toolkit does.
 func (a annotation) String() string {
 	var b strings.Builder
 	b.WriteString("::" + a.command)
@@ -103,9 +107,13 @@ func (a annotation) String() string {
 		} else {
 			b.WriteString(",")
 		}
-		b.WriteString(p[0] + "=" + escapeAnnotationProperty(p[1]))
+		b.WriteString(p[0] + "=" + escapeAnnotationProperty(printable.Line(p[1])))
 	}
-	b.WriteString("::" + escapeAnnotationData(a.message))
+	lines := strings.Split(a.message, "\n")
+	for i, l := range lines {
+		lines[i] = printable.Line(l)
+	}
+	b.WriteString("::" + escapeAnnotationData(strings.Join(lines, "\n")))
 	return b.String()
 }
 

@@ -205,7 +205,9 @@ func TestJUnitHostileText(t *testing.T) {
 	if c.File != "a b/<c>.env" || c.Name != "rule<&> a b/<c>.env" || c.Failure == nil {
 		t.Fatalf("case: %+v", c)
 	}
-	if !strings.Contains(c.Failure.Text, "]]> \ufffd end") || !strings.Contains(c.Failure.Message, "bad \ufffd\ufffd[31m <tag> & \"quotes\"") {
+	// Control characters are written as visible escapes (package
+	// printable), invalid UTF-8 as U+FFFD.
+	if !strings.Contains(c.Failure.Text, "]]> \ufffd end") || !strings.Contains(c.Failure.Message, `bad \x00\x1b[31m <tag> & "quotes"`) {
 		t.Errorf("text not preserved: %q / %q", c.Failure.Message, c.Failure.Text)
 	}
 	if strings.ContainsAny(string(out), "\x00\x1b") {

@@ -11,6 +11,7 @@ import (
 	"github.com/owenrumney/go-sarif/v2/sarif"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/printable"
 )
 
 // SARIF output constants.
@@ -633,8 +634,8 @@ var mdEscaper = strings.NewReplacer(
 	"<", `\<`, ">", `\>`, "|", `\|`, "\r\n", " ", "\n", " ", "\r", " ",
 )
 
-// mdEscape makes s literal inline markdown text.
-func mdEscape(s string) string { return mdEscaper.Replace(s) }
+// mdEscape makes s literal, printable inline markdown text.
+func mdEscape(s string) string { return printable.Line(mdEscaper.Replace(s)) }
 
 // mdCell is mdEscape for a table cell ("-" when empty).
 func mdCell(s string) string {

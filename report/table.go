@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/printable"
 )
 
 // tableOutputter writes a table for humans:
@@ -220,10 +221,14 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + ellipsis
 }
 
-// oneLine replaces line breaks and tabs, which would break the table.
+// oneLine replaces line breaks and tabs, which would break the table, and
+// makes the rest printable: input's control and escape sequences never
+// reach a terminal raw.
 func oneLine(s string) string {
-	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)
+	return printable.Line(lineBreaks.Replace(s))
 }
+
+var lineBreaks = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ")
 
 // summary is the one-line total, e.g.
 // "5 findings: 2 deny, 1 warn, 2 allow (1 critical, 2 high, 2 unknown). Result: FAIL."

@@ -56,7 +56,7 @@ func (a actionsEnv) publish(stderr io.Writer, doc *findings.Document, sarifFile 
 			errs = append(errs, err)
 		}
 	} else if a.summary != "" {
-		errs = append(errs, appendFile(a.summary, []byte("### ⚠️ secgate: ERROR — the gate could not decide\n\n```\n"+scanErr.Error()+"\n```\n")))
+		errs = append(errs, appendFile(a.summary, []byte("### ⚠️ secgate: ERROR — the gate could not decide\n\n```\n"+strings.ReplaceAll(clean(scanErr.Error()), "```", "`\u200b``")+"\n```\n")))
 	}
 	if a.outputs != "" {
 		n := 0

@@ -275,3 +275,65 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// A GitHub token shape that gitleaks' github-pat rule reports.
+const ghToken = "ghp_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5"
+
+// Item 1: an error that quotes the input (osv-scalibr's go.mod parser
+// quotes the line it cannot read) never shows a secret whole.
+func TestHostileSecretInParseError(t *testing.T) {
+	dir := writeTree(t, map[string]string{"go.mod": "module example.com/m\n\ngo 1.22\n\n" + ghToken + "\n"})
+	r := secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "--scanners", "deps", dir)
+	checkRefused(t, r, "go.mod", "ghp_…")
+	if strings.Contains(r.stdout+r.stderr, ghToken[4:]) {
+		t.Errorf("the token is printed:\n%s", r.stderr)
+	}
+}
+
+// Item 17: a secret in a file name is redacted in every report and the
+// summary.
+func TestHostileSecretInFileName(t *testing.T) {
+	dir := writeTree(t, map[string]string{"keys/" + ghToken + ".env": "AWS_KEY=" + awsKey + "\n"})
+	t.Setenv("SOURCE_DATE_EPOCH", "1767225600")
+	for _, format := range []string{"table", "json", "sarif", "junit", "gitlab-secrets", "markdown"} {
+		r := secgateChild(t, childOptions{env: []string{"GITHUB_ACTIONS=true", "GITHUB_OUTPUT=", "GITHUB_STEP_SUMMARY="}}, "scan", "--scanners", "secrets", "-f", format, dir)
+		if r.code != exitDenied {
+			t.Fatalf("%s: exit %d: %s", format, r.code, r.stderr)
+		}
+		if strings.Contains(r.stdout+r.stderr, ghToken[4:]) {
+			t.Errorf("%s: the token in the file name is printed:\n%.1500s\n%.1500s", format, r.stdout, r.stderr)
+		}
+		if !strings.Contains(strings.ReplaceAll(r.stdout, `\_`, "_"), "ghp_…") { // markdown escapes _
+			t.Errorf("%s: the redacted file name is missing:\n%.1500s", format, r.stdout)
+		}
+	}
+}
+
+// Item 8: a file name with line breaks and escape sequences neither starts
+// a workflow command in the log nor sends an escape sequence to the
+// terminal, in the reports, the summary or the annotations.
+func TestHostileControlCharacters(t *testing.T) {
+	forged := "::error file=x::forged"
+	dir := writeTree(t, map[string]string{
+		"evil\n" + forged + ".env":                "AWS_KEY=" + awsKey + "\n",
+		"\x1b]8;;https://evil\x07\x1b[31mred.env": "AWS_KEY=" + awsKey + "\n",
+		"##[error]old form\u202e.env":             "AWS_KEY=" + awsKey + "\n",
+	})
+	for _, format := range []string{"table", "markdown", "junit"} {
+		r := secgateChild(t, childOptions{env: []string{"GITHUB_ACTIONS=true", "GITHUB_OUTPUT=", "GITHUB_STEP_SUMMARY="}}, "scan", "--scanners", "secrets", "-f", format, dir)
+		if r.code != exitDenied {
+			t.Fatalf("%s: exit %d: %s", format, r.code, r.stderr)
+		}
+		for name, out := range map[string]string{"stdout": r.stdout, "stderr": r.stderr} {
+			if strings.ContainsAny(out, "\x1b\x07\u202e") {
+				t.Errorf("%s %s: raw control or bidi character:\n%q", format, name, out)
+			}
+			for _, l := range strings.Split(out, "\n") {
+				l = strings.TrimLeft(l, " \t")
+				if strings.HasPrefix(l, forged) || strings.HasPrefix(l, "##[error]") {
+					t.Errorf("%s %s: a line starts a forged workflow command: %q", format, name, l)
+				}
+			}
+		}
+	}
+}

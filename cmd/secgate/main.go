@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := root.ExecuteContext(ctx)
 	code := exitCode(err)
 	if code == exitError {
-		fmt.Fprintf(stderr, "secgate: error: %v\n", err)
+		fmt.Fprintf(stderr, "secgate: error: %s\n", clean(err.Error()))
 	}
 	return code
 }

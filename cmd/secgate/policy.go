@@ -128,7 +128,7 @@ load.`,
 				return err
 			}
 			if _, err := gate.NewEngine(cmd.Context(), opts, findings.Root{}, ""); err != nil {
-				fmt.Fprintf(stderr, "secgate: %v\n", err)
+				fmt.Fprintf(stderr, "secgate: %s\n", clean(err.Error()))
 				return errChecksFailed
 			}
 			fmt.Fprintf(stdout, "policies OK: %s\n", strings.Join(append(slices.Clone(opts.Paths), defaultsLabel(opts.NoDefaults)), ", "))
@@ -243,7 +243,7 @@ scan: 0 pass, 1 denied, 2 error.`,
 				return err
 			}
 			verdict.Apply(&doc)
-			out, err := report.New(format, report.Options{Warn: func(m string) { fmt.Fprintf(stderr, "secgate: warning: %s\n", m) }})
+			out, err := report.New(format, report.Options{Warn: func(m string) { warnf(stderr, "%s", m) }})
 			if err != nil {
 				return err
 			}

@@ -129,7 +129,7 @@ missing ecosystem file is an error, never a pass.
 			doc, sarifFile, err := runScan(cmd, path, configFile, f, stdout, stderr)
 			if actions := actionsFromEnv(); actions.enabled {
 				if aerr := actions.publish(stderr, doc, sarifFile, err); aerr != nil {
-					fmt.Fprintf(stderr, "secgate: warning: GitHub Actions outputs: %v\n", aerr)
+					warnf(stderr, "GitHub Actions outputs: %v", aerr)
 				}
 			}
 			return err
@@ -174,7 +174,7 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 	if err != nil {
 		return nil, "", err
 	}
-	popts.Warn = func(msg string) { fmt.Fprintf(stderr, "secgate: warning: %s\n", msg) }
+	popts.Warn = func(msg string) { warnf(stderr, "%s", msg) }
 	maxSize, err := parseSize(f.maxFileSize)
 	if err != nil {
 		return nil, "", fmt.Errorf("invalid --max-file-size %q: %w", f.maxFileSize, err)
@@ -198,7 +198,7 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 	}
 	newOutputter := func(o output, start, end time.Time) (report.Outputter, error) {
 		ropts := report.Options{
-			Warn:      func(msg string) { fmt.Fprintf(stderr, "secgate: warning: %s\n", msg) },
+			Warn:      func(msg string) { warnf(stderr, "%s", msg) },
 			StartTime: start,
 			EndTime:   end,
 		}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/printable"
 )
 
 // maxSummaryLines bounds the deny and warn messages the summary prints.
@@ -20,9 +21,9 @@ const maxSummaryLines = 10
 // decision with its reasons, for a human reading the CI log.
 func writeSummary(w io.Writer, doc *findings.Document) {
 	for _, s := range doc.Scans {
-		fmt.Fprintf(w, "secgate: %s scan of %s: %s\n", s.Scanner, scanLabel(s), formatStats(s.Stats))
+		say(w, "secgate: %s scan of %s: %s", s.Scanner, scanLabel(s), formatStats(s.Stats))
 		for _, warning := range s.Warnings {
-			fmt.Fprintf(w, "secgate: warning: %s scan of %s: %s\n", s.Scanner, s.Target, warning)
+			say(w, "secgate: warning: %s scan of %s: %s", s.Scanner, s.Target, warning)
 		}
 	}
 	counts := map[findings.Severity]int{}
@@ -33,14 +34,14 @@ func writeSummary(w io.Writer, doc *findings.Document) {
 	for _, s := range findings.Severities {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 	}
-	fmt.Fprintf(w, "secgate: %d findings: %s\n", len(doc.Findings), strings.Join(parts, ", "))
+	say(w, "secgate: %d findings: %s", len(doc.Findings), strings.Join(parts, ", "))
 
 	d := doc.Decision
 	verdict := "PASS"
 	if d.Result == findings.ResultFail {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(w, "secgate: decision: %s (%d denied, %d warnings, %d waived)\n", verdict, len(d.Deny), len(d.Warn), len(d.Waived))
+	say(w, "secgate: decision: %s (%d denied, %d warnings, %d waived)", verdict, len(d.Deny), len(d.Warn), len(d.Waived))
 	printResults(w, "deny", d.Deny)
 	printResults(w, "warn", d.Warn)
 	waivers := map[string]*findings.Waiver{}
@@ -51,14 +52,14 @@ func writeSummary(w io.Writer, doc *findings.Document) {
 	}
 	for i, r := range d.Waived {
 		if i == maxSummaryLines {
-			fmt.Fprintf(w, "  ... and %d more waived results (see the report)\n", len(d.Waived)-i)
+			say(w, "  ... and %d more waived results (see the report)", len(d.Waived)-i)
 			break
 		}
 		why := ""
 		if wv := waivers[r.ID]; wv != nil {
 			why = fmt.Sprintf(" [waived until %s: %s]", wv.Expires, wv.Reason)
 		}
-		fmt.Fprintf(w, "  waived: %s%s\n", r.Msg, why)
+		say(w, "  waived: %s%s", r.Msg, why)
 	}
 }
 
@@ -81,10 +82,10 @@ func scanLabel(s findings.Scan) string {
 func printResults(w io.Writer, label string, rs []findings.PolicyResult) {
 	for i, r := range rs {
 		if i == maxSummaryLines {
-			fmt.Fprintf(w, "  ... and %d more %s results (see the report)\n", len(rs)-i, label)
+			say(w, "  ... and %d more %s results (see the report)", len(rs)-i, label)
 			return
 		}
-		fmt.Fprintf(w, "  %s: %s\n", label, r.Msg)
+		say(w, "  %s: %s", label, r.Msg)
 	}
 }
 
@@ -117,7 +118,7 @@ func (p *progress) report(msg string) {
 	if !p.active {
 		return
 	}
-	fmt.Fprintf(p.w, "\r\033[K%s", msg)
+	fmt.Fprintf(p.w, "\r\033[K%s", printable.Line(msg))
 	p.shown = true
 }
 

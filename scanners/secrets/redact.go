@@ -1,0 +1,41 @@
+package secrets
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// Redactor hides the secrets in text that secgate writes and that quotes
+// input: an error message quoting a line of a file ("go.mod:6: unknown
+// directive: ghp_…"), a file name. Findings never hold a secret; this
+// holds every other output to the same rule.
+type Redactor struct {
+	engine *Engine
+}
+
+// NewRedactor returns a redactor that finds secrets with rules.
+func NewRedactor(rules *Rules) *Redactor {
+	return &Redactor{engine: NewEngine(rules)}
+}
+
+// Text returns s with every secret the rules find in it replaced by its
+// redacted form (Redact): at most its first 4 characters and an ellipsis.
+func (r *Redactor) Text(ctx context.Context, s string) string {
+	if r == nil || s == "" {
+		return s
+	}
+	hits := r.engine.Detect(ctx, Blob{Path: "secgate-output", Content: []byte(s + "\n"), StartLine: 1}, nil)
+	var found []string
+	for _, h := range hits {
+		if h.Secret != "" {
+			found = append(found, h.Secret)
+		}
+	}
+	// Longest first, so that a secret holding another is replaced whole.
+	slices.SortFunc(found, func(a, b string) int { return len(b) - len(a) })
+	for _, secret := range slices.Compact(found) {
+		s = strings.ReplaceAll(s, secret, Redact(secret))
+	}
+	return s
+}
