@@ -337,3 +337,66 @@ func TestHostileControlCharacters(t *testing.T) {
 		}
 	}
 }
+
+// Item 4: TOML lockfiles nested deep, whose parse would take memory in the
+// square of the depth, are refused before the parser sees them, at every
+// size.
+func TestHostileDeepTOML(t *testing.T) {
+	nested := func(size int) string {
+		n := size / 6
+		return strings.Repeat("{a = ", n) + "1" + strings.Repeat("}", n)
+	}
+	for _, size := range []int{20 << 10, 80 << 10, 800 << 10} {
+		for name, body := range map[string]string{
+			"poetry.lock": "[[package]]\nname = \"x\"\nversion = \"1.0\"\nextras = " + nested(size) + "\n",
+			"Cargo.lock":  "version = 3\n\n[[package]]\nname = \"x\"\nversion = \"1.0.0\"\nsource = " + nested(size) + "\n",
+		} {
+			t.Run(fmt.Sprintf("%s/%dKB", name, size>>10), func(t *testing.T) {
+				dir := writeTree(t, map[string]string{name: body})
+				r := secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "--scanners", "deps", dir)
+				checkRefused(t, r, name, "TOML nested")
+			})
+		}
+	}
+}
+
+// Items 3, 15 and 16: lockfiles and requirements includes that cannot be
+// read are errors, never silently skipped; a missing include is a warning
+// with its name, an error with --strict.
+func TestHostileLockfiles(t *testing.T) {
+	db := absOfflineDB(t)
+	for _, tt := range []struct {
+		name  string
+		setup func(t *testing.T, dir string)
+		want  []string
+	}{
+		{"package-lock.json a FIFO", func(t *testing.T, dir string) { must(t, syscall.Mkfifo(filepath.Join(dir, "package-lock.json"), 0o644)) }, []string{"package-lock.json", "FIFO"}},
+		{"package-lock.json a link to /dev/zero", func(t *testing.T, dir string) {
+			must(t, os.Symlink("/dev/zero", filepath.Join(dir, "package-lock.json")))
+		}, []string{"package-lock.json", "symbolic link"}},
+		{"-r a link to /dev/zero", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "requirements.txt"), "-r base.txt\n")
+			must(t, os.Symlink("/dev/zero", filepath.Join(dir, "base.txt")))
+		}, []string{"requirements.txt:1: -r base.txt"}},
+		{"-r a FIFO", func(t *testing.T, dir string) {
+			write(t, filepath.Join(dir, "requirements.txt"), "-r base.txt\n")
+			must(t, syscall.Mkfifo(filepath.Join(dir, "base.txt"), 0o644))
+		}, []string{"requirements.txt:1: -r base.txt", "FIFO"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tt.setup(t, dir)
+			r := secgateChild(t, childOptions{}, "scan", "--offline-db", db, "--scanners", "deps", dir)
+			checkRefused(t, r, tt.want...)
+		})
+	}
+
+	dir := writeTree(t, map[string]string{"requirements.txt": "-r missing.txt\nrequests==2.28.1\n"})
+	r := secgateChild(t, childOptions{}, "scan", "--offline-db", db, "--scanners", "deps", dir)
+	if r.code == exitError || !strings.Contains(r.stderr, "requirements.txt:1: -r missing.txt: no such file") {
+		t.Errorf("missing include: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	checkBounded(t, r)
+	r = secgateChild(t, childOptions{}, "scan", "--offline-db", db, "--scanners", "deps", "--strict", dir)
+	checkRefused(t, r, "requirements.txt:1: -r missing.txt", "--strict")
+}

@@ -31,6 +31,7 @@ type scanFlags struct {
 	offlineDB     string
 	osvAPI        string
 	noIgnore      bool
+	strict        bool
 	exclude       []string
 	scanners      []string
 	history       bool
@@ -144,6 +145,7 @@ missing ecosystem file is an error, never a pass.
 	fl.StringVar(&f.offlineDB, "offline-db", os.Getenv("SECGATE_OFFLINE_DB"), "match offline against the OSV export in `DIR` (DIR/<Ecosystem>/all.zip); env SECGATE_OFFLINE_DB")
 	fl.StringVar(&f.osvAPI, "osv-api", envOr("SECGATE_OSV_API", ""), "base `URL` of the OSV API (default https://api.osv.dev); env SECGATE_OSV_API")
 	fl.BoolVar(&f.noIgnore, "no-ignore", false, "also scan files that .gitignore excludes")
+	fl.BoolVar(&f.strict, "strict", false, "a requirements file's missing -r include is an error, not a warning")
 	fl.StringArrayVar(&f.exclude, "exclude", nil, "leave out `DIR`, relative to PATH, and everything under it (repeatable; dependencies and secrets, tree and history)")
 	f.policy.register(fl)
 	fl.StringSliceVar(&f.scanners, "scanners", nil, "scanners to run: deps, secrets, container (default all that apply; --history and --staged run secrets only)")
@@ -225,7 +227,7 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 		Exclude:     f.exclude,
 		Scanners:    f.scanners,
 		SecretRules: f.secretsConfig,
-		Deps:        deps.Options{NoIgnore: f.noIgnore},
+		Deps:        deps.Options{NoIgnore: f.noIgnore, Strict: f.strict},
 		Secrets:     sopts,
 		Container: container.Options{
 			Dockerfile:        f.dockerfile,

@@ -22,6 +22,9 @@ import (
 type Options struct {
 	// NoIgnore also scans files that .gitignore excludes.
 	NoIgnore bool
+	// Strict makes a requirements "-r" include that does not exist an
+	// error rather than a warning.
+	Strict bool
 }
 
 // Type is the dependency scanner, configured for a run: it applies to
@@ -61,7 +64,7 @@ const NoLockfiles = "no lockfile or manifest found"
 // Scan implements scanners.Scanner.
 func (s *scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 	s.env.Progress.Report("finding lockfiles and manifests in " + s.target.Name)
-	ex, err := extract(ctx, s.target.Path, s.opts.NoIgnore, s.env.Exclude)
+	ex, err := extract(ctx, s.target.Path, s.opts, s.env.Exclude)
 	if err != nil {
 		return nil, err
 	}
@@ -95,8 +98,9 @@ func (s *scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 			"packages_unmatchable": len(ex.packages) - len(matchable),
 		},
 	}
+	scan.Warnings = ex.warnings
 	if ex.files == 0 {
-		scan.Warnings = []string{NoLockfiles}
+		scan.Warnings = append(scan.Warnings, NoLockfiles)
 	}
 	return &scanners.Result{Scan: scan, Findings: fs}, nil
 }

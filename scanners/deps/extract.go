@@ -48,6 +48,8 @@ type extraction struct {
 	// files is the number of distinct lockfiles and manifests read,
 	// those they include ("-r base.txt") among them.
 	files int
+	// warnings are the guard's (see guard).
+	warnings []string
 }
 
 // extract finds every lockfile and manifest that osv-scanner reads under
@@ -60,7 +62,7 @@ type extraction struct {
 // to one of the two, by its name. Any extraction error is returned:
 // osv-scanner only logs them and carries on, which a gate must not do. The
 // directories of exclude (relative to root) are not walked.
-func extract(ctx context.Context, root string, noIgnore bool, exclude scanners.Exclude) (*extraction, error) {
+func extract(ctx context.Context, root string, opts Options, exclude scanners.Exclude) (*extraction, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", root, err)
@@ -74,6 +76,11 @@ func extract(ctx context.Context, root string, noIgnore bool, exclude scanners.E
 	if isDir {
 		skip = exclude.Abs(abs)
 	}
+	warnings, err := guard(abs, isDir, skip, opts.Strict)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrExtract, err)
+	}
+	noIgnore := opts.NoIgnore
 	npmFile := !isDir && (npmlock.Extractor{}).FileRequired(simpleFile(abs))
 	var pkgs []*extractor.Package
 	if isDir || !npmFile {
@@ -90,7 +97,12 @@ func extract(ctx context.Context, root string, noIgnore bool, exclude scanners.E
 		}
 		pkgs = append(pkgs, found...)
 	}
-	return locate(baseDir(abs, isDir), pkgs)
+	ex, err := locate(baseDir(abs, isDir), pkgs)
+	if err != nil {
+		return nil, err
+	}
+	ex.warnings = warnings
+	return ex, nil
 }
 
 // locate places each package relative to base. osv-scalibr's locations are
