@@ -370,7 +370,9 @@ func TestHostileLockfiles(t *testing.T) {
 		setup func(t *testing.T, dir string)
 		want  []string
 	}{
-		{"package-lock.json a FIFO", func(t *testing.T, dir string) { must(t, syscall.Mkfifo(filepath.Join(dir, "package-lock.json"), 0o644)) }, []string{"package-lock.json", "FIFO"}},
+		{"package-lock.json a FIFO", func(t *testing.T, dir string) {
+			must(t, syscall.Mkfifo(filepath.Join(dir, "package-lock.json"), 0o644))
+		}, []string{"package-lock.json", "FIFO"}},
 		{"package-lock.json a link to /dev/zero", func(t *testing.T, dir string) {
 			must(t, os.Symlink("/dev/zero", filepath.Join(dir, "package-lock.json")))
 		}, []string{"package-lock.json", "symbolic link"}},

@@ -45,10 +45,10 @@ const requirementsExtractor = "python/requirements"
 // Bounds of the guard: far above real lockfiles, far below what exhausts
 // the parsers.
 const (
-	maxTOMLDepth     = 32               // nesting of [ and {, and parts of a dotted key
-	maxGuardedRead   = 256 << 20        // bytes of a TOML lockfile or a requirements file read to check it
-	maxIncludeChains = 64               // requirements files one requirements file pulls in
-	guardKind        = "lockfile"       // what safefile errors call them
+	maxTOMLDepth     = 32         // nesting of [ and {, and parts of a dotted key
+	maxGuardedRead   = 256 << 20  // bytes of a TOML lockfile or a requirements file read to check it
+	maxIncludeChains = 64         // requirements files one requirements file pulls in
+	guardKind        = "lockfile" // what safefile errors call them
 	includeKind      = "requirements include"
 )
 
