@@ -156,8 +156,8 @@ func TestSeveralOutputs(t *testing.T) {
 
 func TestConfigFile(t *testing.T) {
 	dir := copyExample(t)
-	db := absOfflineDB(t)
-	write(t, filepath.Join(dir, ".secgate.yaml"), "fail-on: critical\nscanners: [deps]\noffline-db: "+db+"\n")
+	copyDB(t, filepath.Join(dir, "osvdb"))
+	write(t, filepath.Join(dir, ".secgate.yaml"), "fail-on: critical\nscanners: [deps]\noffline-db: osvdb\n")
 	r := secgate(t, "scan", "-f", "json", dir)
 	doc := decode(t, r.stdout)
 	if r.code != exitDenied || len(doc.Decision.Deny) != 1 || len(doc.Scans) != 1 {
@@ -172,8 +172,10 @@ func TestConfigFile(t *testing.T) {
 	if r = secgate(t, "scan", dir); r.code != exitError || !strings.Contains(r.stderr, "fial-on") {
 		t.Errorf("unknown key: exit %d: %s", r.code, r.stderr)
 	}
+	// A configuration the pipeline names (--config) may name files
+	// anywhere.
 	other := filepath.Join(t.TempDir(), "ci.yaml")
-	write(t, other, "fail-on: medium\noffline-db: "+db+"\nscanners: [deps]\n")
+	write(t, other, "fail-on: medium\noffline-db: "+absOfflineDB(t)+"\nscanners: [deps]\n")
 	r = secgate(t, "scan", "-f", "json", "--config", other, example)
 	if doc = decode(t, r.stdout); len(doc.Decision.Deny) != 5 {
 		t.Errorf("--config: %d denied, want 5", len(doc.Decision.Deny))
@@ -282,8 +284,8 @@ func TestExclude(t *testing.T) {
 	if doc := decode(t, secgate(t, "scan", "-f", "json", "--history", dir).stdout); under(doc) == 0 {
 		t.Error("history scan without --exclude misses fixtures/")
 	}
-	db := absOfflineDB(t)
-	write(t, filepath.Join(dir, ".secgate.yaml"), "exclude: [fixtures]\noffline-db: "+db+"\n")
+	copyDB(t, filepath.Join(dir, "osvdb"))
+	write(t, filepath.Join(dir, ".secgate.yaml"), "exclude: [fixtures, osvdb]\noffline-db: osvdb\n")
 	if doc := decode(t, secgate(t, "scan", "-f", "json", dir).stdout); under(doc) != 0 || len(doc.Findings) != len(all.Findings)-under(all) {
 		t.Errorf("exclude from .secgate.yaml: %d findings, %d under fixtures/", len(doc.Findings), under(doc))
 	}
@@ -381,4 +383,12 @@ func absOfflineDB(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// copyDB copies the test database to dir (a repository's own database).
+func copyDB(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.CopyFS(dir, os.DirFS(offlineDB)); err != nil {
+		t.Fatal(err)
+	}
 }

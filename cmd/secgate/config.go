@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -17,50 +18,126 @@ import (
 // configFileName is read from the scanned directory when --config is not given.
 const configFileName = ".secgate.yaml"
 
-// applyConfig sets, from a YAML configuration file, every scan flag the
-// command line did not set: the file's keys are the flags' names
-// (fail-on: critical, image: [a, b], policy: [team/], ...); flags win. An
-// unknown key, or a value the flag rejects, is an error naming the file.
-// Relative paths in the file are relative to the file's directory (see
-// pathKeys), so that a .secgate.yaml means the same from any working
-// directory; exclude stays relative to the scanned directory, as on the
-// command line. It returns the file read, "" when there was none.
-func applyConfig(fl *pflag.FlagSet, file, root string) (string, error) {
+// applyConfig sets, from a YAML configuration file, every scan flag that
+// neither the command line nor the environment set: the file's keys are the
+// flags' names (fail-on: critical, image: [a, b], policy: [team/], ...).
+// The precedence is flags > environment (SECGATE_OFFLINE_DB, ...) >
+// configuration file, so that a repository cannot override what the
+// pipeline set. An unknown key, or a value the flag rejects, is an error
+// naming the file. Relative paths in the file are relative to the file's
+// directory (see pathKeys), so that a .secgate.yaml means the same from any
+// working directory; exclude stays relative to the scanned directory, as on
+// the command line.
+//
+// The default file (PATH/.secgate.yaml, not --config) is the scanned
+// repository's: its paths must stay inside the repository (repo, the
+// report root), so that it can neither read nor write the rest of the
+// machine.
+//
+// It returns what it did, for stderr: the file read ("" when none), the
+// settings it supplied, and the ones the command line or the environment
+// overrode.
+func applyConfig(fl *pflag.FlagSet, file, root, repo string) (configUse, error) {
 	explicit := file != ""
 	if !explicit {
 		file = filepath.Join(root, configFileName)
 		if _, err := os.Lstat(file); err != nil {
-			return "", nil
+			return configUse{}, nil
 		}
 	}
+	use := configUse{file: file}
 	data, err := safefile.Read(scanDir(root), file, safefile.Config)
 	if err != nil {
-		return "", err
+		return use, err
 	}
 	var cfg map[string]any
 	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		return "", fmt.Errorf("read config %s: %w", file, err)
+		return use, fmt.Errorf("read config %s: %w", file, err)
 	}
 	for _, key := range slices.Sorted(maps.Keys(cfg)) {
 		flag := fl.Lookup(key)
 		if flag == nil || key == "config" {
-			return "", fmt.Errorf("config %s: unknown key %q (keys are the flags of secgate scan)", file, key)
-		}
-		if flag.Changed {
-			continue
+			return use, fmt.Errorf("config %s: unknown key %q (keys are the flags of secgate scan)", file, key)
 		}
 		values, err := configValues(cfg[key])
 		if err != nil {
-			return "", fmt.Errorf("config %s: %s: %w", file, key, err)
+			return use, fmt.Errorf("config %s: %s: %w", file, key, err)
+		}
+		switch env := envFlags[key]; {
+		case flag.Changed:
+			use.overridden = append(use.overridden, key+" (the command line)")
+			continue
+		case env != "" && os.Getenv(env) != "":
+			use.overridden = append(use.overridden, key+" ("+env+")")
+			continue
 		}
 		for _, v := range values {
 			v = resolveConfigPath(key, v, filepath.Dir(file))
+			if !explicit && repo != "" {
+				if err := insideRepository(key, v, repo); err != nil {
+					return use, fmt.Errorf("config %s: %s: %w", file, key, err)
+				}
+			}
 			if err := fl.Set(key, v); err != nil {
-				return "", fmt.Errorf("config %s: %s: %w", file, key, err)
+				return use, fmt.Errorf("config %s: %s: %w", file, key, err)
 			}
 		}
+		use.supplied = append(use.supplied, key+"="+strings.Join(values, ","))
 	}
-	return file, nil
+	return use, nil
+}
+
+// configUse is what applyConfig did.
+type configUse struct {
+	file                 string
+	supplied, overridden []string
+}
+
+// report writes what the configuration file supplied, and what it could
+// not, to stderr: settings that loosen the gate (a database, policies, the
+// fail-on level, outputs) must never come silently from the repository.
+func (u configUse) report(w io.Writer) {
+	if u.file == "" {
+		return
+	}
+	if len(u.supplied) > 0 {
+		say(w, "secgate: %s supplied: %s", u.file, strings.Join(u.supplied, "; "))
+	}
+	if len(u.overridden) > 0 {
+		say(w, "secgate: %s also sets, overridden: %s", u.file, strings.Join(u.overridden, ", "))
+	}
+}
+
+// envFlags are the flags an environment variable sets; the variable wins
+// over a configuration file, as the flag does.
+var envFlags = map[string]string{"offline-db": "SECGATE_OFFLINE_DB", "osv-api": "SECGATE_OSV_API"}
+
+// insideRepository refuses a path value of a repository's configuration
+// that lies outside the repository.
+func insideRepository(key, v, repo string) error {
+	if !pathKeys[key] || strings.Contains(v, "://") {
+		return nil
+	}
+	if key == "image" {
+		p, ok := "", false
+		for _, prefix := range []string{"docker-archive:", "oci:", "dir:"} {
+			if rest, cut := strings.CutPrefix(v, prefix); cut {
+				p, ok = rest, true
+			}
+		}
+		if !ok {
+			return nil // a registry reference
+		}
+		v = p
+	}
+	abs, err := filepath.Abs(v)
+	if err != nil {
+		return err
+	}
+	if rel, err := filepath.Rel(repo, abs); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("%s lies outside the repository (%s): a repository's configuration may only name its own files; give it with the flag instead", v, repo)
+	}
+	return nil
 }
 
 // pathKeys are the flags whose values are local files or directories.

@@ -402,3 +402,56 @@ func TestHostileLockfiles(t *testing.T) {
 	r = secgateChild(t, childOptions{}, "scan", "--offline-db", db, "--scanners", "deps", "--strict", dir)
 	checkRefused(t, r, "requirements.txt:1: -r missing.txt", "--strict")
 }
+
+// Item 7: a repository's configuration cannot override the database the
+// pipeline set (flags > environment > configuration file), an empty
+// database is refused, and stderr says what the file supplied.
+func TestHostileConfigPrecedence(t *testing.T) {
+	dir := copyExample(t)
+	for _, eco := range []string{"Go", "npm", "PyPI"} {
+		zipOf(t, filepath.Join(dir, ".db", eco, "all.zip"), map[string][]byte{})
+	}
+	write(t, filepath.Join(dir, ".secgate.yaml"), "offline-db: .db\nfail-on: critical\n")
+	r := secgateChild(t, childOptions{env: []string{"SECGATE_OFFLINE_DB=" + absOfflineDB(t)}}, "scan", "--scanners", "deps", dir)
+	if r.code != exitDenied || !strings.Contains(r.stdout, "GHSA-xvch-5gv4-984h") {
+		t.Errorf("SECGATE_OFFLINE_DB lost to the repository's offline-db: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"supplied: fail-on=critical", "overridden: offline-db (SECGATE_OFFLINE_DB)"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	checkBounded(t, r)
+	// Without the pipeline's setting, the repository's empty database is
+	// an error, not "No findings".
+	r = secgateChild(t, childOptions{}, "scan", "--scanners", "deps", dir)
+	checkRefused(t, r, "all.zip", "no OSV records")
+}
+
+// Item 14: paths in a repository's configuration stay inside it: an output
+// outside is refused, and nothing is written there.
+func TestHostileConfigOutsideRepository(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "a", "b", "repo")
+	if err := os.CopyFS(dir, os.DirFS(example)); err != nil {
+		t.Fatal(err)
+	}
+	for key, value := range map[string]string{
+		"output":     "../../../elsewhere/x.json",
+		"data":       "/etc/hostname",
+		"policy":     "../outside",
+		"waivers":    "/etc/passwd",
+		"baseline":   "../../b.json",
+		"image":      "docker-archive:/tmp/x.tar",
+		"dockerfile": "../Dockerfile",
+	} {
+		t.Run(key, func(t *testing.T) {
+			write(t, filepath.Join(dir, ".secgate.yaml"), "format: [json]\n"+key+": "+value+"\n")
+			r := secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), dir)
+			checkRefused(t, r, ".secgate.yaml", key, "outside the repository")
+			if _, err := os.Stat(filepath.Join(base, "elsewhere")); err == nil {
+				t.Error("a report was written outside the repository")
+			}
+		})
+	}
+}

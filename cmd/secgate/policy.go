@@ -251,7 +251,7 @@ scan: 0 pass, 1 denied, 2 error.`,
 			if err := out.Output(&buf, &doc); err != nil {
 				return err
 			}
-			if err := writeReport(buf.Bytes(), output, stdout); err != nil {
+			if err := writeReports(cmd.Context(), []reportOutput{{format: format, file: output}}, [][]byte{buf.Bytes()}, stdout); err != nil {
 				return err
 			}
 			if !quiet {

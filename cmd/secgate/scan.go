@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -119,10 +121,18 @@ missing ecosystem file is an error, never a pass.
 			if len(args) == 1 {
 				root = args[0]
 			}
-			configFile, err := applyConfig(cmd.Flags(), f.config, root)
+			repo, err := findings.NewRoot(root)
 			if err != nil {
 				return err
 			}
+			use, err := applyConfig(cmd.Flags(), f.config, root, repo.Dir())
+			if err != nil {
+				return err
+			}
+			if !f.quiet {
+				use.report(stderr)
+			}
+			configFile := use.file
 			path := root
 			if len(args) == 0 && len(f.images) > 0 {
 				path = "" // --image alone scans only the images
@@ -198,7 +208,7 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 	if err != nil {
 		return nil, "", err
 	}
-	newOutputter := func(o output, start, end time.Time) (report.Outputter, error) {
+	newOutputter := func(o reportOutput, start, end time.Time) (report.Outputter, error) {
 		ropts := report.Options{
 			Warn:      func(msg string) { warnf(stderr, "%s", msg) },
 			StartTime: start,
@@ -246,7 +256,11 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 
 	start, end := scanTimes(start, time.Now())
 	sarifFile := ""
-	for _, o := range outs {
+	// Every report is rendered before any is written, and the files are
+	// renamed into place only when all are written: a run that fails
+	// half-way leaves no report that looks complete.
+	rendered := make([][]byte, len(outs))
+	for i, o := range outs {
 		out, err := newOutputter(o, start, end)
 		if err != nil {
 			return nil, "", err
@@ -255,12 +269,13 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 		if err := out.Output(&buf, doc); err != nil {
 			return nil, "", fmt.Errorf("write %s report: %w", o.format, err)
 		}
-		if err := writeReport(buf.Bytes(), o.file, stdout); err != nil {
-			return nil, "", err
-		}
+		rendered[i] = buf.Bytes()
 		if strings.EqualFold(o.format, report.FormatSARIF) && o.file != "" {
 			sarifFile = o.file
 		}
+	}
+	if err := writeReports(cmd.Context(), outs, rendered, stdout); err != nil {
+		return nil, "", err
 	}
 	if !f.quiet {
 		writeSummary(stderr, doc)
@@ -286,19 +301,19 @@ func scanTimes(start, end time.Time) (time.Time, time.Time) {
 }
 
 // output is one report: a format and the file it goes to ("" for stdout).
-type output struct{ format, file string }
+type reportOutput struct{ format, file string }
 
 // pairOutputs pairs the --format and --output flags in order: the first
 // format goes to the first output file, and so on; formats without a file
 // go to stdout, which only one may do.
-func pairOutputs(formats, files []string) ([]output, error) {
+func pairOutputs(formats, files []string) ([]reportOutput, error) {
 	if len(formats) == 0 {
 		formats = []string{report.FormatTable}
 	}
 	if len(files) > len(formats) {
 		return nil, fmt.Errorf("%d --output files for %d --format values: give them in pairs (-f sarif -o secgate.sarif -f json -o secgate.json)", len(files), len(formats))
 	}
-	out := make([]output, len(formats))
+	out := make([]reportOutput, len(formats))
 	toStdout := 0
 	for i, f := range formats {
 		out[i].format = f
@@ -310,6 +325,20 @@ func pairOutputs(formats, files []string) ([]output, error) {
 	}
 	if toStdout > 1 {
 		return nil, errors.New("only one --format can go to stdout: give the others an --output file")
+	}
+	seen := map[string]string{}
+	for _, o := range out {
+		if o.file == "" {
+			continue
+		}
+		abs, err := filepath.Abs(o.file)
+		if err != nil {
+			return nil, fmt.Errorf("--output %s: %w", o.file, err)
+		}
+		if first, dup := seen[abs]; dup {
+			return nil, fmt.Errorf("--output %s and --output %s are the same file: each report needs its own", first, o.file)
+		}
+		seen[abs] = o.file
 	}
 	return out, nil
 }
@@ -335,16 +364,55 @@ func parseSize(s string) (int64, error) {
 	return n * mult, nil
 }
 
-// writeReport writes a rendered report to the file, or stdout when none.
-func writeReport(data []byte, file string, stdout io.Writer) error {
-	if file == "" {
-		if _, err := stdout.Write(data); err != nil {
+// writeReports writes each rendered report to its file, or stdout: the
+// files first to temporary files beside them, renamed into place when all
+// are written (a failure removes them and leaves any earlier report as it
+// was), then stdout.
+func writeReports(ctx context.Context, outs []reportOutput, rendered [][]byte, stdout io.Writer) error {
+	var temps []string
+	defer func() {
+		for _, t := range temps {
+			os.Remove(t)
+		}
+	}()
+	var toStdout []byte
+	for i, o := range outs {
+		if o.file == "" {
+			toStdout = rendered[i]
+			continue
+		}
+		tmp, err := os.CreateTemp(filepath.Dir(o.file), "."+filepath.Base(o.file)+".*")
+		if err != nil {
+			return fmt.Errorf("write report %s: %w", o.file, err)
+		}
+		temps = append(temps, tmp.Name())
+		_, werr := tmp.Write(rendered[i])
+		cerr := tmp.Close()
+		if err := errors.Join(werr, cerr); err != nil {
+			return fmt.Errorf("write report %s: %w", o.file, err)
+		}
+		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+			return fmt.Errorf("write report %s: %w", o.file, err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err // interrupted: no report
+	}
+	n := 0
+	for _, o := range outs {
+		if o.file == "" {
+			continue
+		}
+		if err := os.Rename(temps[n], o.file); err != nil {
+			return fmt.Errorf("write report %s: %w", o.file, err)
+		}
+		temps[n] = "" // renamed, not to be removed
+		n++
+	}
+	if toStdout != nil {
+		if _, err := stdout.Write(toStdout); err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
-		return nil
-	}
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
 }
