@@ -117,7 +117,7 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 		Findings:      []findings.Finding{},
 	}
 	for _, p := range plan {
-		res, err := p.scanner.Scan(ctx)
+		res, err := scan(ctx, p.scanner)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrScan, p.name, err)
 		}
@@ -310,5 +310,28 @@ func redactPlaces(ctx context.Context, doc *findings.Document, source *secrets.R
 		for j := range doc.Scans[i].Warnings {
 			redact(&doc.Scans[i].Warnings[j])
 		}
+	}
+}
+
+// scan runs a scanner, returning as soon as ctx is done even when the
+// scanner does not: osv-scanner's walk and extraction, and osv-scalibr's
+// parsers, do not all watch a context, and a signal must stop the gate
+// within a second. The abandoned scan finishes in the background (the
+// CLI exits at once).
+func scan(ctx context.Context, s scanners.Scanner) (*scanners.Result, error) {
+	type outcome struct {
+		res *scanners.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := s.Scan(ctx)
+		done <- outcome{res, err}
+	}()
+	select {
+	case o := <-done:
+		return o.res, o.err
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
 	}
 }

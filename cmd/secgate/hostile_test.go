@@ -14,11 +14,13 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/secgate/secgate/internal/imagetest"
+	"github.com/secgate/secgate/internal/lockgen"
 )
 
 // Hostile inputs, each a class (docs/security.md): the gate refuses them
@@ -451,6 +453,71 @@ func TestHostileConfigOutsideRepository(t *testing.T) {
 			checkRefused(t, r, ".secgate.yaml", key, "outside the repository")
 			if _, err := os.Stat(filepath.Join(base, "elsewhere")); err == nil {
 				t.Error("a report was written outside the repository")
+			}
+		})
+	}
+}
+
+// hangingRegistry accepts connections and answers nothing (mode "silent"),
+// or answers the manifest request's headers and never its body ("stall").
+func hangingRegistry(t *testing.T, mode string) string {
+	t.Helper()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/" {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		if mode == "stall" {
+			w.Header().Set("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+			w.Header().Set("Content-Length", "1000")
+			w.WriteHeader(http.StatusOK)
+			w.Write([]byte("{"))
+			w.(http.Flusher).Flush()
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	return strings.TrimPrefix(srv.URL, "http://") + "/app:1.0"
+}
+
+// Item 11: a registry that never answers, or stops half-way through a
+// body, fails the scan after --registry-timeout with the reference and the
+// stage.
+func TestHostileRegistryTimeout(t *testing.T) {
+	for _, mode := range []string{"silent", "stall"} {
+		t.Run(mode, func(t *testing.T) {
+			ref := hangingRegistry(t, mode)
+			r := secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "--registry-timeout", "1s", "--image", ref)
+			checkRefused(t, r, ref, "fetch manifest 1.0", "registry did not answer")
+		})
+	}
+}
+
+// Item 12: SIGTERM and SIGINT stop the gate within about a second wherever
+// it is (waiting on a registry, extracting a large lockfile), exit 2, no
+// report.
+func TestHostileSignals(t *testing.T) {
+	big := t.TempDir()
+	write(t, filepath.Join(big, "package-lock.json"), string(lockgen.PackageLock(200_000)))
+	for _, tt := range []struct {
+		name string
+		sig  syscall.Signal
+		args []string
+	}{
+		{"SIGTERM waiting on a registry", syscall.SIGTERM, []string{"--registry-timeout", "10m", "--image", hangingRegistry(t, "silent")}},
+		{"SIGINT waiting on a registry body", syscall.SIGINT, []string{"--registry-timeout", "10m", "--image", hangingRegistry(t, "stall")}},
+		{"SIGTERM extracting a large lockfile", syscall.SIGTERM, []string{big}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			after := 700 * time.Millisecond
+			r := secgateChild(t, childOptions{signal: tt.sig, after: after}, append([]string{"scan", "--offline-db", absOfflineDB(t), "-f", "json"}, tt.args...)...)
+			checkRefused(t, r, "interrupted by")
+			if took := r.elapsed - after; took > 1500*time.Millisecond {
+				t.Errorf("stopped %v after the signal, want about a second at most", took.Round(time.Millisecond))
 			}
 		})
 	}

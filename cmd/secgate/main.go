@@ -25,14 +25,18 @@ func main() {
 }
 
 // execute runs the command line as the secgate process does: SIGINT and
-// SIGTERM cancel the context, so that work stops and the exit code is 2
-// (a second signal kills the process).
+// SIGTERM cancel the context (its cause names the signal), so that work
+// stops within a second and the exit code is 2, with no report; a second
+// signal kills the process.
 func execute(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		<-ctx.Done()
-		stop() // the next signal terminates at once
+		s := <-sigs
+		signal.Stop(sigs) // the next signal terminates at once
+		cancel(fmt.Errorf("interrupted by %v: %w", s, context.Canceled))
 	}()
 	return run(ctx, args, os.Stdout, os.Stderr)
 }

@@ -45,6 +45,7 @@ type scanFlags struct {
 	dockerfile    string
 	maxLayerSize  string
 	maxLayers     int
+	registryTO    time.Duration
 	policy        policyFlags
 }
 
@@ -168,6 +169,7 @@ missing ecosystem file is an error, never a pass.
 	fl.StringVar(&f.dockerfile, "dockerfile", "", "the Dockerfile `FILE` the images were built from: findings point at its lines")
 	fl.StringVar(&f.maxLayerSize, "max-layer-size", "16GB", "refuse image layers larger than `SIZE` uncompressed (decompression bombs)")
 	fl.IntVar(&f.maxLayers, "max-layers", container.DefaultMaxLayers, "refuse images of more than `N` layers")
+	fl.DurationVar(&f.registryTO, "registry-timeout", container.DefaultRegistryTimeout, "give up on a registry that makes no progress (connect, headers, body) for `DURATION`")
 	return cmd
 }
 
@@ -242,6 +244,7 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 		Container: container.Options{
 			Dockerfile:        f.dockerfile,
 			Limits:            container.Limits{MaxLayerSize: maxLayer, MaxLayers: f.maxLayers},
+			Registry:          container.OpenOptions{Timeout: f.registryTO},
 			MaxSecretFileSize: maxSize,
 		},
 		Baseline: f.baseline,

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -42,6 +43,10 @@ type OpenOptions struct {
 	// Platform picks the image of a multi-platform index (linux/amd64 when
 	// nil).
 	Platform *v1.Platform
+	// Timeout bounds every wait on the registry: to connect, for response
+	// headers, between two reads of a body (DefaultRegistryTimeout when
+	// zero).
+	Timeout time.Duration
 }
 
 // Open turns an image reference into a v1.Image, whatever its source:
@@ -72,10 +77,8 @@ func Open(ctx context.Context, ref string, opts OpenOptions) (v1.Image, error) {
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
-	ropts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc), remote.WithPlatform(*platformOf(opts))}
-	if opts.Transport != nil {
-		ropts = append(ropts, remote.WithTransport(opts.Transport))
-	}
+	ropts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc), remote.WithPlatform(*platformOf(opts)),
+		remote.WithTransport(registryTransport(opts.Transport, opts.Timeout))}
 	img, err := remote.Image(r, ropts...)
 	if err != nil {
 		return nil, fmt.Errorf("pull: %w", err)
