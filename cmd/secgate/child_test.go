@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,11 +18,33 @@ import (
 // measured, and sent signals.
 const childEnv = "SECGATE_TEST_CHILD"
 
+// childRSSEnv names the file a child writes its peak resident memory to.
+const childRSSEnv = "SECGATE_TEST_RSS_FILE"
+
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
-		os.Exit(execute(os.Args[1:]))
+		code := execute(os.Args[1:])
+		if f := os.Getenv(childRSSEnv); f != "" {
+			writePeakRSS(f)
+		}
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
+}
+
+// writePeakRSS writes the process's peak resident memory (VmHWM, in KiB)
+// to file. The rusage the parent gets is no use: Linux carries the
+// forking parent's high-water mark into the child's across exec.
+func writePeakRSS(file string) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return
+	}
+	for _, l := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			_ = os.WriteFile(file, []byte(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB"))), 0o644)
+		}
+	}
 }
 
 // The bounds every hostile input must stay within.
@@ -35,7 +58,7 @@ type childResult struct {
 	code           int
 	stdout, stderr string
 	elapsed        time.Duration
-	maxRSS         int64 // bytes
+	maxRSS         int64 // bytes, as the child measured it
 }
 
 type childOptions struct {
@@ -63,7 +86,8 @@ func secgateChild(t *testing.T, o childOptions, args ...string) childResult {
 	script := `ulimit -v ` + strconv.Itoa(childAS>>10) + ` && exec "$0" "$@"`
 	cmd := exec.Command("/bin/sh", append([]string{"-c", script, self}, args...)...)
 	cmd.Dir = o.dir
-	cmd.Env = append(append(os.Environ(), childEnv+"=1", "GITHUB_ACTIONS=", "GOTRACEBACK=single"), o.env...)
+	rssFile := filepath.Join(t.TempDir(), "rss")
+	cmd.Env = append(append(os.Environ(), childEnv+"=1", childRSSEnv+"="+rssFile, "GITHUB_ACTIONS=", "GOTRACEBACK=single"), o.env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -77,13 +101,15 @@ func secgateChild(t *testing.T, o childOptions, args ...string) childResult {
 	err = cmd.Wait()
 	killer.Stop()
 	r := childResult{stdout: stdout.String(), stderr: stderr.String(), elapsed: time.Since(start)}
-	if cmd.ProcessState != nil {
-		r.code = cmd.ProcessState.ExitCode()
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			r.maxRSS = ru.Maxrss << 10 // KiB on Linux
-		}
-	} else if err != nil {
+	if cmd.ProcessState == nil {
 		t.Fatal(err)
+	}
+	r.code = cmd.ProcessState.ExitCode()
+	if kib, err := os.ReadFile(rssFile); err == nil {
+		n, _ := strconv.ParseInt(string(kib), 10, 64)
+		r.maxRSS = n << 10
+	} else {
+		r.maxRSS = -1 // the child did not finish: killed or crashed
 	}
 	return r
 }
@@ -110,6 +136,7 @@ func checkRefused(t *testing.T, r childResult, want ...string) {
 // checkBounded asserts no stack trace, time and peak memory within bounds.
 func checkBounded(t *testing.T, r childResult) {
 	t.Helper()
+	t.Logf("exit %d in %v, peak %d MiB", r.code, r.elapsed.Round(time.Millisecond), r.maxRSS>>20)
 	for _, trace := range []string{"goroutine ", "panic:", "fatal error:", "runtime."} {
 		if strings.Contains(r.stderr, trace) {
 			t.Errorf("stack trace on stderr:\n%.2000s", r.stderr)
@@ -119,7 +146,10 @@ func checkBounded(t *testing.T, r childResult) {
 	if r.elapsed > maxChildTime {
 		t.Errorf("took %v, over %v", r.elapsed.Round(time.Millisecond), maxChildTime)
 	}
-	if r.maxRSS > maxChildRSS {
+	switch {
+	case r.maxRSS < 0:
+		t.Errorf("the child did not report its memory: it was killed or crashed")
+	case r.maxRSS > maxChildRSS:
 		t.Errorf("peak memory %d MiB, over %d MiB", r.maxRSS>>20, maxChildRSS>>20)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"compress/gzip"
 	"fmt"
 	"hash/crc32"
 	"net/http"
@@ -251,24 +252,32 @@ func TestHostileImageDiffIDs(t *testing.T) {
 }
 
 // Item 10: more layers than --max-layers is refused at once; below it, an
-// image of hundreds of tiny layers is scanned within the bounds.
+// image of hundreds of tiny layers is scanned within the bounds; many
+// layers of many files (whose work grows with their product) are refused
+// at --max-file-views, within the bounds too.
 func TestHostileManyLayers(t *testing.T) {
-	layers := func(n int) string {
+	layers := func(n, files int) string {
 		var ls []v1.Layer
 		var history []string
 		for i := range n {
-			ls = append(ls, imagetest.Layer(t, []imagetest.File{{Name: fmt.Sprintf("layer/%d.txt", i), Body: []byte("x\n")}}))
+			var fs []imagetest.File
+			for j := range files {
+				fs = append(fs, imagetest.File{Name: fmt.Sprintf("l%d/f%d.txt", i, j), Body: []byte("x\n")})
+			}
+			ls = append(ls, imagetest.Layer(t, fs))
 			history = append(history, fmt.Sprintf("RUN step %d", i))
 		}
 		return imagetest.WriteArchive(t, imagetest.Image(t, imagetest.Config{User: "app", History: history}, ls...), t.TempDir())
 	}
-	r := secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "--max-layers", "50", "--image", "docker-archive:"+layers(60))
+	r := secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "--max-layers", "50", "--image", "docker-archive:"+layers(60, 1))
 	checkRefused(t, r, "60 layers", "--max-layers")
-	r = secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "--image", "docker-archive:"+layers(400))
+	r = secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "--image", "docker-archive:"+layers(400, 1))
 	if r.code == exitError {
 		t.Errorf("400 layers: exit 2: %s", r.stderr)
 	}
 	checkBounded(t, r)
+	r = secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "--image", "docker-archive:"+layers(150, 150)) // 150 × (1+…+150) views
+	checkRefused(t, r, "more than 1500000 file views", "--max-file-views")
 }
 
 func must(t *testing.T, err error) {
@@ -521,4 +530,63 @@ func TestHostileSignals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Item 13: --history on a shallow clone says so, on stderr and in the
+// report, with the number of commits it could scan.
+func TestHostileShallowHistory(t *testing.T) {
+	origin, _, _ := secretsRepo(t)
+	clone := filepath.Join(t.TempDir(), "clone")
+	runGit(t, filepath.Dir(clone), "clone", "-q", "--depth", "1", "file://"+origin, clone)
+	r := secgateChild(t, childOptions{}, "scan", "--history", "-f", "json", clone)
+	if r.code == exitError {
+		t.Fatalf("exit 2: %s", r.stderr)
+	}
+	doc := decode(t, r.stdout)
+	if s := doc.Scans[0]; s.Stats["shallow"] != 1 || len(s.Warnings) == 0 || !strings.Contains(s.Warnings[len(s.Warnings)-1], "shallow clone: only the 1 commit fetched") {
+		t.Errorf("scan %+v: want the shallow clone said", s)
+	}
+	if !strings.Contains(r.stderr, "shallow clone") || !strings.Contains(r.stderr, "fetch-depth: 0") {
+		t.Errorf("stderr does not say it:\n%s", r.stderr)
+	}
+	checkBounded(t, r)
+}
+
+// Item 18: a layer cut at an entry boundary (its diff id made to match)
+// and an OCI blob whose bytes are not those its digest names (the same
+// tar, compressed again: the diff id still matches) are refused.
+func TestHostileLayerIntegrity(t *testing.T) {
+	secret := []imagetest.File{{Name: "etc/hostname", Body: []byte("box\n")}, {Name: "app/.env", Body: []byte("KEY=" + awsKey + "\n")}}
+	full := imagetest.TarBytes(t, secret)
+	// The archive without its last 1024 bytes: two zero blocks.
+	cut := full[:len(full)-1024]
+	if !bytes.Equal(full[len(full)-1024:], make([]byte, 1024)) {
+		t.Fatal("the tar does not end with its end-of-archive marker")
+	}
+	truncated := imagetest.Image(t, imagetest.Config{User: "app", History: []string{"COPY app /"}}, imagetest.RawLayer(t, cut))
+	r := secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "--image", "docker-archive:"+imagetest.WriteArchive(t, truncated, t.TempDir()))
+	checkRefused(t, r, "layer 0", "end-of-archive marker")
+
+	img := imagetest.Image(t, imagetest.Config{User: "app", History: []string{"COPY app /"}}, imagetest.Layer(t, secret))
+	dir := imagetest.WriteLayout(t, img, t.TempDir())
+	layers, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest, err := layers[0].Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var other bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&other, gzip.BestCompression) // go-containerregistry writes BestSpeed
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write(full)
+	zw.Close()
+	blob := filepath.Join(dir, "blobs", digest.Algorithm, digest.Hex)
+	must(t, os.Chmod(blob, 0o644))
+	must(t, os.WriteFile(blob, other.Bytes(), 0o644))
+	r = secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "--image", "oci:"+dir)
+	checkRefused(t, r, "oci:"+dir, "does not match the manifest's "+digest.String())
 }

@@ -45,6 +45,7 @@ type scanFlags struct {
 	dockerfile    string
 	maxLayerSize  string
 	maxLayers     int
+	maxFileViews  int64
 	registryTO    time.Duration
 	policy        policyFlags
 }
@@ -169,6 +170,7 @@ missing ecosystem file is an error, never a pass.
 	fl.StringVar(&f.dockerfile, "dockerfile", "", "the Dockerfile `FILE` the images were built from: findings point at its lines")
 	fl.StringVar(&f.maxLayerSize, "max-layer-size", "16GB", "refuse image layers larger than `SIZE` uncompressed (decompression bombs)")
 	fl.IntVar(&f.maxLayers, "max-layers", container.DefaultMaxLayers, "refuse images of more than `N` layers")
+	fl.Int64Var(&f.maxFileViews, "max-file-views", container.DefaultMaxFileViews, "refuse images whose files, each counted once per layer at and above its own, exceed `N` (the work of many layers of many files)")
 	fl.DurationVar(&f.registryTO, "registry-timeout", container.DefaultRegistryTimeout, "give up on a registry that makes no progress (connect, headers, body) for `DURATION`")
 	return cmd
 }
@@ -243,7 +245,7 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 		Secrets:     sopts,
 		Container: container.Options{
 			Dockerfile:        f.dockerfile,
-			Limits:            container.Limits{MaxLayerSize: maxLayer, MaxLayers: f.maxLayers},
+			Limits:            container.Limits{MaxLayerSize: maxLayer, MaxLayers: f.maxLayers, MaxFileViews: f.maxFileViews},
 			Registry:          container.OpenOptions{Timeout: f.registryTO},
 			MaxSecretFileSize: maxSize,
 		},

@@ -68,6 +68,9 @@ func NewType(opts Options, env scanners.Env, rules *secrets.RuleSource) *Type {
 	if opts.Limits.MaxLayers <= 0 {
 		opts.Limits.MaxLayers = DefaultMaxLayers
 	}
+	if opts.Limits.MaxFileViews <= 0 {
+		opts.Limits.MaxFileViews = DefaultMaxFileViews
+	}
 	return &Type{opts: opts, env: env, rules: rules}
 }
 
@@ -159,7 +162,8 @@ func (s *scanner) scan(ctx context.Context) (*scanners.Result, error) {
 		return nil, err
 	}
 
-	guarded := &guardedImage{Image: v1img, cfg: cfg, limits: s.opts.Limits, diffIDs: cfg.RootFS.DiffIDs}
+	_, isLayout := v1img.(layoutImage)
+	guarded := &guardedImage{Image: v1img, cfg: cfg, limits: s.opts.Limits, diffIDs: cfg.RootFS.DiffIDs, verifyDigests: isLayout}
 	progress.Report("reading the layers of " + name)
 	var img *image.Image
 	osvlog.Run(nil, func() {

@@ -25,6 +25,9 @@ type gitSource struct {
 
 	mu     sync.Mutex
 	counts map[string]int
+	// shallow is set for the history of a shallow clone: only the commits
+	// fetched are scanned.
+	shallow bool
 }
 
 func (g *gitSource) stats() map[string]int {
@@ -76,6 +79,11 @@ func (g *gitSource) blobs(ctx context.Context, yield func(Blob) error) error {
 
 	args := []string{"diff", "--cached"}
 	if g.history {
+		out, err := git(ctx, g.dir, "rev-parse", "--is-shallow-repository")
+		if err != nil {
+			return err
+		}
+		g.shallow = strings.TrimSpace(string(out)) == "true"
 		rev := "HEAD"
 		if g.since != "" {
 			if _, err := git(ctx, g.dir, "rev-parse", "--verify", "--quiet", g.since+"^{commit}"); err != nil {

@@ -123,9 +123,11 @@ func (s *scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 	engine := NewEngine(s.rules)
 	path := s.target.Path
 	var src source
+	var history *gitSource
 	switch s.opts.Mode {
 	case History:
-		src = &gitSource{dir: path, history: true, since: s.opts.Since}
+		history = &gitSource{dir: path, history: true, since: s.opts.Since}
+		src = history
 	case Staged:
 		src = &gitSource{dir: path}
 	default:
@@ -150,6 +152,12 @@ func (s *scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 		}
 		if stats["commits"] == 0 {
 			scan.Warnings = []string{"no commit to scan"}
+		}
+		if history.shallow {
+			// actions/checkout fetches one commit by default: a history
+			// scan of it would pass on a secret one commit earlier.
+			stats["shallow"] = 1
+			scan.Warnings = append(scan.Warnings, fmt.Sprintf("shallow clone: only the %s fetched were scanned (fetch the whole history: git fetch --unshallow, or actions/checkout with fetch-depth: 0)", commits(stats["commits"])))
 		}
 	case Staged:
 		scan.Source = "staged changes"
@@ -339,4 +347,11 @@ func commitDate(f findings.Finding) string {
 // the causes (a permission error, a cancelled context) for errors.Is.
 func wrapSource(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrSource}, args...)...)
+}
+
+func commits(n int) string {
+	if n == 1 {
+		return "1 commit"
+	}
+	return fmt.Sprintf("%d commits", n)
 }
