@@ -20,6 +20,11 @@ func LoadBaseline(dir, path string, identity func(*findings.Finding) string) (Ba
 	if err != nil {
 		return nil, err
 	}
+	return parseBaseline(path, data, identity)
+}
+
+// parseBaseline reads a baseline report's content; path names it in errors.
+func parseBaseline(path string, data []byte, identity func(*findings.Finding) string) (Baseline, error) {
 	var doc findings.Document
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("read baseline %s: %w", path, err)

@@ -255,6 +255,12 @@ func readRecord(f *zip.File, wanted map[string]bool) ([]string, *osvschema.Vulne
 	if len(data) > MaxRecordSize {
 		return nil, nil, fmt.Errorf("more than the %s limit for a record uncompressed", safefile.Size(MaxRecordSize))
 	}
+	return parseRecord(data, wanted)
+}
+
+// parseRecord decodes an OSV record when it names a wanted package (else
+// returns no keys and no record) and checks its ranges.
+func parseRecord(data []byte, wanted map[string]bool) ([]string, *osvschema.Vulnerability, error) {
 	var head recordHead
 	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, nil, err

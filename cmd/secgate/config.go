@@ -50,19 +50,16 @@ func applyConfig(fl *pflag.FlagSet, file, root, repo string) (configUse, error) 
 	if err != nil {
 		return use, err
 	}
-	var cfg map[string]any
-	if err := yaml.Unmarshal(data, &cfg); err != nil {
-		return use, fmt.Errorf("read config %s: %w", file, err)
+	cfg, err := decodeConfig(data)
+	if err != nil {
+		return use, fmt.Errorf("config %s: %w", file, err)
 	}
 	for _, key := range slices.Sorted(maps.Keys(cfg)) {
 		flag := fl.Lookup(key)
 		if flag == nil || key == "config" {
 			return use, fmt.Errorf("config %s: unknown key %q (keys are the flags of secgate scan)", file, key)
 		}
-		values, err := configValues(cfg[key])
-		if err != nil {
-			return use, fmt.Errorf("config %s: %s: %w", file, key, err)
-		}
+		values := cfg[key]
 		switch env := envFlags[key]; {
 		case flag.Changed:
 			use.overridden = append(use.overridden, key+" (the command line)")
@@ -172,6 +169,24 @@ func resolveConfigPath(key, v, dir string) string {
 		return v
 	}
 	return filepath.Join(dir, v)
+}
+
+// decodeConfig reads a configuration file's YAML: a mapping of keys to a
+// scalar or a list of scalars, each a flag value.
+func decodeConfig(data []byte) (map[string][]string, error) {
+	var raw map[string]any
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]string, len(raw))
+	for key, v := range raw {
+		values, err := configValues(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
+		}
+		out[key] = values
+	}
+	return out, nil
 }
 
 // configValues turns a YAML value into flag values: a scalar is one value,
