@@ -30,7 +30,10 @@ for t in "${targets[@]}"; do
   pkg=${t%%:*} name=${t##*:}
   echo "== $name ($pkg), $fuzztime"
   # Minimizing an input takes 60 s by default, of the fuzzing time.
-  if ! go test -run XXX -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime 5s "$pkg" 2>&1 | tail -n 3; then
+  if out=$(go test -run XXX -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime 5s "$pkg" 2>&1); then
+    grep -v '^fuzz: elapsed' <<<"$out" | tail -n 2
+  else
+    grep -v '^fuzz: elapsed' <<<"$out"
     failed=1
   fi
 done

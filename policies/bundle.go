@@ -27,6 +27,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/bundle"
 	"github.com/open-policy-agent/opa/v1/keys"
+
+	"github.com/secgate/secgate/safefile"
 )
 
 // Limits on what LoadBundle reads, against oversized downloads and
@@ -133,17 +135,9 @@ func loadBundle(ctx context.Context, opts BundleOptions) (*Bundle, error) {
 		b.Source = src
 		return b, nil
 	}
-	f, err := os.Open(src)
+	raw, err := safefile.Read("", src, safefile.Kind{Name: "policy bundle", Max: MaxBundleBytes})
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	raw, err := io.ReadAll(io.LimitReader(f, MaxBundleBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(raw) > MaxBundleBytes {
-		return nil, fmt.Errorf("larger than %d bytes", MaxBundleBytes)
 	}
 	b, err := readTarball(raw, vc)
 	if err != nil {
@@ -162,9 +156,9 @@ func verificationConfig(opts BundleOptions) (*bundle.VerificationConfig, error) 
 		}
 		return nil, nil
 	}
-	key, err := os.ReadFile(opts.VerificationKey)
+	key, err := safefile.Read("", opts.VerificationKey, safefile.Key)
 	if err != nil {
-		return nil, fmt.Errorf("read verification key: %w", err)
+		return nil, err
 	}
 	alg := opts.Algorithm
 	if alg == "" {

@@ -9,6 +9,7 @@ package printable
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -66,8 +67,12 @@ func escape(b *strings.Builder, r rune) {
 	}
 }
 
-// bidi reports the Unicode bidirectional controls that can make text read
-// otherwise than it is (CVE-2021-42574).
-func bidi(r rune) bool {
-	return r == '\u200e' || r == '\u200f' || r == '\u061c' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
-}
+// BidiControls are the Unicode bidirectional controls, which can make text
+// read otherwise than it is (CVE-2021-42574): writers that escape their
+// own way (JSON, XML) escape these.
+var BidiControls = []rune{'\u061c', '\u200e', '\u200f', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069'}
+
+// IsBidi reports whether r is one of BidiControls.
+func IsBidi(r rune) bool { return slices.Contains(BidiControls, r) }
+
+func bidi(r rune) bool { return r >= '\u061c' && r <= '\u2069' && IsBidi(r) }

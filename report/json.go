@@ -3,9 +3,12 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"strings"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/printable"
 )
 
 // jsonOutputter writes the findings document itself (see findings/schema.json
@@ -29,7 +32,10 @@ func (o *jsonOutputter) Output(w io.Writer, doc *findings.Document) error {
 }
 
 // writeJSON writes v as indented JSON with HTML characters unescaped, in
-// one write, nothing when encoding fails.
+// one write, nothing when encoding fails. encoding/json escapes control
+// characters; the bidirectional-text controls, which it writes raw, are
+// escaped too (\u202e), so that no report read in a terminal reorders
+// its text.
 func writeJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -38,9 +44,19 @@ func writeJSON(w io.Writer, v any) error {
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err := io.WriteString(w, bidiEscaper.Replace(buf.String()))
 	return err
 }
+
+// bidiEscaper writes the Unicode bidirectional controls as JSON escapes;
+// they occur only inside JSON strings.
+var bidiEscaper = func() *strings.Replacer {
+	var pairs []string
+	for _, r := range printable.BidiControls {
+		pairs = append(pairs, string(r), fmt.Sprintf(`\u%04x`, r))
+	}
+	return strings.NewReplacer(pairs...)
+}()
 
 // normalizeDocument returns a sorted copy of doc with non-nil lists. It
 // shares no slice or pointer with doc that it changes.

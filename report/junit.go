@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/printable"
 )
 
 // junitOutputter writes JUnit XML, the test report format CI systems read
@@ -319,8 +320,7 @@ func xmlSafe(s string) string {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r':
 			return r
-		case r < 0x20, r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF,
-			r == '\u200e', r == '\u200f', r == '\u061c', r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+		case r < 0x20, r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF, printable.IsBidi(r):
 			return '\uFFFD'
 		}
 		return r

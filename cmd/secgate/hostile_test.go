@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"net/http"
@@ -589,4 +590,38 @@ func TestHostileLayerIntegrity(t *testing.T) {
 	must(t, os.WriteFile(blob, other.Bytes(), 0o644))
 	r = secgateChild(t, childOptions{}, "scan", "--offline-db", absOfflineDB(t), "--image", "oci:"+dir)
 	checkRefused(t, r, "oci:"+dir, "does not match the manifest's "+digest.String())
+}
+
+// Item 8, advisory fields: an OSV record whose summary and details hold
+// escape sequences, line breaks that start workflow commands and bidi
+// controls reaches no terminal or log raw.
+func TestHostileAdvisoryText(t *testing.T) {
+	record, err := os.ReadFile(filepath.Join(repoRoot, "testdata", "osv", "PyPI", "PYSEC-2023-74.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	must(t, json.Unmarshal(record, &rec))
+	rec["summary"] = "leak\x1b]8;;https://evil\x07 \x1b[2J\n::error file=x::forged \u202eexe.txt"
+	rec["details"] = "##[error]also forged\r\n\x1b[31mred"
+	garbled, err := json.Marshal(rec)
+	must(t, err)
+	db := pypiDB(t, func(p string) { zipOf(t, p, map[string][]byte{"PYSEC-2023-74.json": garbled}) })
+	for _, format := range []string{"table", "markdown", "junit", "sarif"} {
+		r := secgateChild(t, childOptions{env: []string{"GITHUB_ACTIONS=true", "GITHUB_OUTPUT=", "GITHUB_STEP_SUMMARY="}},
+			"scan", "--offline-db", db, "--scanners", "deps", "--fail-on", "medium", "-f", format, requirements(t))
+		if r.code != exitDenied {
+			t.Fatalf("%s: exit %d: %s", format, r.code, r.stderr)
+		}
+		for name, out := range map[string]string{"stdout": r.stdout, "stderr": r.stderr} {
+			if strings.ContainsAny(out, "\x1b\x07\u202e") {
+				t.Errorf("%s %s: raw control or bidi character:\n%q", format, name, out)
+			}
+			for _, l := range strings.Split(out, "\n") {
+				if l = strings.TrimLeft(l, " \t"); strings.HasPrefix(l, "::error file=x") || strings.HasPrefix(l, "##[error]") {
+					t.Errorf("%s %s: a line starts a forged workflow command: %q", format, name, l)
+				}
+			}
+		}
+	}
 }
