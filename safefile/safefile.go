@@ -85,7 +85,7 @@ func Open(dir, path string, k Kind) (*os.File, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, fmt.Errorf("%w %s %s: not a regular file (%s)", ErrUnsafe, k.Name, path, fileType(fi.Mode()))
+		return nil, fmt.Errorf("%w %s %s: not a regular file (%s)", ErrUnsafe, k.Name, path, FileType(fi.Mode()))
 	}
 	if k.Max > 0 && fi.Size() > k.Max {
 		f.Close()
@@ -118,7 +118,8 @@ func open(dir, path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_RDONLY|nonBlock, 0)
 }
 
-func fileType(m fs.FileMode) string {
+// FileType names a file's kind for an error message: "a FIFO", "a directory".
+func FileType(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
 		return "a directory"

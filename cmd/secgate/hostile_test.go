@@ -336,15 +336,22 @@ func TestHostileControlCharacters(t *testing.T) {
 		if r.code != exitDenied {
 			t.Fatalf("%s: exit %d: %s", format, r.code, r.stderr)
 		}
-		for name, out := range map[string]string{"stdout": r.stdout, "stderr": r.stderr} {
-			if strings.ContainsAny(out, "\x1b\x07\u202e") {
-				t.Errorf("%s %s: raw control or bidi character:\n%q", format, name, out)
-			}
-			for _, l := range strings.Split(out, "\n") {
-				l = strings.TrimLeft(l, " \t")
-				if strings.HasPrefix(l, forged) || strings.HasPrefix(l, "##[error]") {
-					t.Errorf("%s %s: a line starts a forged workflow command: %q", format, name, l)
-				}
+		checkNoRawControls(t, format, r, forged)
+	}
+}
+
+// checkNoRawControls fails the test when the child's output holds a raw
+// escape, bell or bidi character, or a line that starts a workflow command
+// (forged, or the old ##[error] form).
+func checkNoRawControls(t *testing.T, format string, r childResult, forged string) {
+	t.Helper()
+	for name, out := range map[string]string{"stdout": r.stdout, "stderr": r.stderr} {
+		if strings.ContainsAny(out, "\x1b\x07\u202e") {
+			t.Errorf("%s %s: raw control or bidi character:\n%q", format, name, out)
+		}
+		for _, l := range strings.Split(out, "\n") {
+			if l = strings.TrimLeft(l, " \t"); strings.HasPrefix(l, forged) || strings.HasPrefix(l, "##[error]") {
+				t.Errorf("%s %s: a line starts a forged workflow command: %q", format, name, l)
 			}
 		}
 	}
@@ -613,15 +620,6 @@ func TestHostileAdvisoryText(t *testing.T) {
 		if r.code != exitDenied {
 			t.Fatalf("%s: exit %d: %s", format, r.code, r.stderr)
 		}
-		for name, out := range map[string]string{"stdout": r.stdout, "stderr": r.stderr} {
-			if strings.ContainsAny(out, "\x1b\x07\u202e") {
-				t.Errorf("%s %s: raw control or bidi character:\n%q", format, name, out)
-			}
-			for _, l := range strings.Split(out, "\n") {
-				if l = strings.TrimLeft(l, " \t"); strings.HasPrefix(l, "::error file=x") || strings.HasPrefix(l, "##[error]") {
-					t.Errorf("%s %s: a line starts a forged workflow command: %q", format, name, l)
-				}
-			}
-		}
+		checkNoRawControls(t, format, r, "::error file=x")
 	}
 }

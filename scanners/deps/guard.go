@@ -133,7 +133,7 @@ func (g *guardWalk) file(p string, d fs.DirEntry, given bool) error {
 	case t&fs.ModeSymlink != 0:
 		return fmt.Errorf("%w: %s is a symbolic link: the extractors do not follow links, so it would not be read (scan its target, or --exclude its directory)", ErrUnreadable, rel)
 	case !t.IsRegular():
-		return fmt.Errorf("%w: %s is not a regular file (%s)", ErrUnreadable, rel, fileType(t))
+		return fmt.Errorf("%w: %s is not a regular file (%s)", ErrUnreadable, rel, safefile.FileType(t))
 	}
 	for _, name := range wanted {
 		switch {
@@ -315,15 +315,3 @@ type walkedFile struct {
 func (f walkedFile) Path() string { return f.path }
 
 func (f walkedFile) Stat() (fs.FileInfo, error) { return f.entry.Info() }
-
-func fileType(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return m.String()
-}
