@@ -23,7 +23,7 @@ import (
 
 // scanImage scans the image ref, named ref, against the offline database
 // db, with the default secret rules and paths relative to root.
-func scanImage(ctx context.Context, t *testing.T, ref, db string, opts Options, root findings.Root) (*scanners.Result, error) {
+func scanImage(ctx context.Context, t testing.TB, ref, db string, opts Options, root findings.Root) (*scanners.Result, error) {
 	t.Helper()
 	env := scanners.Env{Root: root, Matcher: osv.NewOffline(db)}
 	s, err := NewType(opts, env, secrets.NewRuleSource("", "")).New(scanners.Target{Kind: findings.TargetImage, Name: ref, Path: ref})
