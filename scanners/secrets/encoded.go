@@ -14,17 +14,45 @@ import (
 //
 // The test is a superset of gitleaks' own (detect/codec): whatever its
 // decoder decodes and a rule then finds lies on a line reported here.
-// Encodings never span lines.
+// An encoding never spans lines, but a decoded secret can: base64 wrapped
+// at 76 characters (base64 key.pem) decodes line by line into the whole
+// PEM block. So each such line's span reaches over the neighbouring lines
+// that decode too, as far as a rule without a bound on its newlines looks.
 func (e *Engine) encodedSpans(b []byte, starts []int) []span {
-	var out []span
-	for i, s := range starts {
+	line := func(i int) []byte {
 		end := len(b)
 		if i+1 < len(starts) {
 			end = starts[i+1]
 		}
-		if e.needsDecoding(b[s:end], 1) {
-			out = appendSpan(out, span{i, i})
+		return b[starts[i]:end]
+	}
+	// decoded[i]: 0 not known yet, 1 line i decodes, 2 it does not.
+	var decoded []uint8
+	decodes := func(i int) bool {
+		if decoded == nil {
+			decoded = make([]uint8, len(starts))
 		}
+		if decoded[i] == 0 {
+			decoded[i] = 2
+			eachDecoded(line(i), func([]byte) bool { decoded[i] = 1; return false })
+		}
+		return decoded[i] == 1
+	}
+	var out []span
+	reached := -1 // the last line a span reaches: no line is tested twice going forward
+	for i := range starts {
+		if !e.needsDecoding(line(i), 1) {
+			continue
+		}
+		lo, hi := i, max(i, reached)
+		for lo > 0 && lo > reached+1 && starts[i]-starts[lo-1] <= unboundedBack && decodes(lo-1) {
+			lo--
+		}
+		for hi+1 < len(starts) && starts[hi+1]-starts[i] <= unboundedFwd && decodes(hi+1) {
+			hi++
+		}
+		reached = hi
+		out = appendSpan(out, span{lo, hi})
 	}
 	return out
 }

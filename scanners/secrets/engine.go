@@ -127,6 +127,8 @@ func (e *Engine) Detect(ctx context.Context, b Blob, lower []byte) []report.Find
 			r := e.rules.rules[i]
 			w := span{max(0, line-r.linesBefore), min(last, line+r.linesAfter)}
 			switch {
+			case r.whole:
+				w = span{0, last}
 			case r.suffix != nil:
 				// The match starts on the keyword's line (the template's
 				// prefix holds no newline) and ends where the suffix does.

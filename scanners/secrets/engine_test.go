@@ -2,7 +2,12 @@ package secrets
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"encoding/hex"
 	"fmt"
 	"net/url"
@@ -142,3 +147,69 @@ func TestLoadRulesErrors(t *testing.T) {
 }
 
 func writeFile(p, s string) error { return os.WriteFile(p, []byte(s), 0o644) }
+
+// Secrets the engine missed while gitleaks found them: each case names the
+// rule gitleaks reports, and the engine must report exactly what gitleaks
+// does on it.
+func TestFoundWhereGitleaksFinds(t *testing.T) {
+	rules, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := NewEngine(rules)
+	ref := detect.NewDetector(rules.cfg)
+	ref.MaxDecodeDepth = maxDecodeDepth
+	for _, tt := range []struct {
+		name, content, rule string
+	}{
+		// The keyword is the secret's own prefix, not the identifier
+		// the rule's template holds.
+		{"new relic key after its name", "newrelic: " + "NRAK-7JZQ2M4XK9PL3V8R1TB6YC5WD0E\n", "new-relic-user-api-key"},
+		{"new relic insert key", "new_relic_insert_key = \"" + "NRII-a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6\"\n", "new-relic-insert-key"},
+		{"typeform token", "typeform_token: " + "tfp_" + strings.Repeat("aB3dE5fG7h", 5) + "J9kL1mN3p\n", "typeform-api-token"},
+		{"lob key", "lob_key = \"" + "live_" + "3f9a8c7d6e5b4a392817f6e5d4c3b2a1f0e\"\n", "lob-api-key"},
+		// The keyword on another line than the secret: gitleaks runs the
+		// rule over the whole fragment once its keyword occurs in it.
+		{"airtable keyword a line above", "airtable:\n  pat: " + "patjar6wfggg6mw0u." + strings.Repeat("82ae76b8e9cd78d8", 4) + "\n", "airtable-personnal-access-token"},
+		{"facebook comment two lines above", "# facebook\n\nconst token = \"" + "1234567890123456|Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW\"\n", "facebook-access-token"},
+		// base64 key.pem > key.b64: lines wrapped at 76 characters, each
+		// decoded on its own.
+		{"base64 of a PEM private key, wrapped", wrap(base64.StdEncoding.EncodeToString([]byte(pemOf(t))), 76), "private-key"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			got := describe(e.Detect(ctx, Blob{Path: "f.txt", Content: []byte(tt.content), StartLine: 1}, nil))
+			want := describe(finish(detectIn(ctx, ref, detect.Fragment{Raw: tt.content, FilePath: "f.txt", StartLine: 1})))
+			if !slices.ContainsFunc(want, func(s string) bool { return strings.HasPrefix(s, tt.rule+" ") }) {
+				t.Fatalf("gitleaks does not report %s here (%q): fix the case", tt.rule, want)
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("\n got %q\nwant %q", got, want)
+			}
+		})
+	}
+}
+
+// pemOf is a PEM private key made for the test.
+func pemOf(t *testing.T) string {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
+// wrap breaks s into lines of n characters, as base64(1) writes them.
+func wrap(s string, n int) string {
+	var b strings.Builder
+	for len(s) > n {
+		b.WriteString(s[:n] + "\n")
+		s = s[n:]
+	}
+	b.WriteString(s + "\n")
+	return b.String()
+}

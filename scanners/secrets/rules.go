@@ -44,7 +44,10 @@ type rule struct {
 	suffix *regexp.Regexp
 	// anchored, for rules whose matches start with a keyword, is the
 	// expression anchored at its start (see keywordAnchored).
-	anchored   *regexp.Regexp
+	anchored *regexp.Regexp
+	// whole is set for rules whose matches need not hold a keyword: as in
+	// gitleaks, a keyword anywhere in the blob runs them over all of it.
+	whole      bool
 	severity   findings.Severity
 	confidence string
 	title      string
@@ -235,7 +238,7 @@ func compile(cfg config.Config) (*Rules, error) {
 		nl := maxNewlines(re)
 		var suffix, anchored *regexp.Regexp
 		if strings.Contains(re, assignmentTemplate) {
-			suffix = keywordSuffix(re)
+			suffix = keywordSuffix(re, cr.Keywords)
 		} else {
 			anchored = keywordAnchored(re, cr.Keywords)
 		}
@@ -247,6 +250,7 @@ func compile(cfg config.Config) (*Rules, error) {
 			unbounded:   nl < 0,
 			suffix:      suffix,
 			anchored:    anchored,
+			whole:       len(cr.Keywords) > 0 && suffix == nil && anchored == nil && !holdsKeyword(re, cr.Keywords),
 			severity:    severityOf(id),
 			confidence:  confidenceOf(id, cr),
 			title:       titleOf(id, cr),
