@@ -165,7 +165,7 @@ missing ecosystem file is an error, never a pass.
 	fl.StringVar(&f.since, "since", "", "with --history, scan only the commits after `REF`")
 	fl.BoolVar(&f.staged, "staged", false, "scan the lines added in the git index for secrets (for pre-commit)")
 	fl.StringVar(&f.secretsConfig, "secrets-config", "", "gitleaks-compatible rules `FILE` (default PATH/.gitleaks.toml if present, else gitleaks' rules)")
-	fl.StringVar(&f.maxFileSize, "max-file-size", "10MB", "skip files larger than `SIZE` in the secret scan (e.g. 512KB, 10MB, 1GB)")
+	fl.StringVar(&f.maxFileSize, "max-file-size", "", "in the secret scan, do not read files larger than `SIZE` (e.g. 512KB, 10MB, 1GB); by default files of every size are read, in pieces")
 	fl.StringArrayVar(&f.images, "image", nil, "scan a container image (repeatable): registry `REF`, docker-archive:FILE (or FILE.tar), oci:DIR, dir:ROOTFS")
 	fl.StringVar(&f.dockerfile, "dockerfile", "", "the Dockerfile `FILE` the images were built from: findings point at its lines")
 	fl.StringVar(&f.maxLayerSize, "max-layer-size", "16GB", "refuse image layers larger than `SIZE` uncompressed (decompression bombs)")
@@ -191,9 +191,11 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 		return nil, "", err
 	}
 	popts.Warn = func(msg string) { warnf(stderr, "%s", msg) }
-	maxSize, err := parseSize(f.maxFileSize)
-	if err != nil {
-		return nil, "", fmt.Errorf("invalid --max-file-size %q: %w", f.maxFileSize, err)
+	var maxSize int64 // no limit
+	if f.maxFileSize != "" {
+		if maxSize, err = parseSize(f.maxFileSize); err != nil {
+			return nil, "", fmt.Errorf("invalid --max-file-size %q: %w", f.maxFileSize, err)
+		}
 	}
 	maxLayer, err := parseSize(f.maxLayerSize)
 	if err != nil {

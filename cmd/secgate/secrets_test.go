@@ -215,15 +215,24 @@ func TestSkippedInput(t *testing.T) {
 	if err := os.Symlink(filepath.Join(outside, "creds.txt"), filepath.Join(dir, "link.txt")); err != nil {
 		t.Fatal(err)
 	}
-	write(t, filepath.Join(dir, "blob.bin"), "\x00\x01binary "+awsKey)
+	// An executable (ELF signature) is binary; a path the global
+	// allowlist leaves out (.bin) is not read; a NUL byte alone does not
+	// make a file binary (gitleaks scans it too).
+	write(t, filepath.Join(dir, "tool"), "\x7fELF\x02\x01\x01"+strings.Repeat("\x00", 57)+awsKey)
+	write(t, filepath.Join(dir, "blob.bin"), "binary "+awsKey)
 	write(t, filepath.Join(dir, "big.txt"), strings.Repeat("x", 2048)+awsKey)
 	r := secgate(t, "scan", "--scanners", "secrets", "-f", "json", "--max-file-size", "1KB", dir)
 	if r.code != exitPass {
 		t.Fatalf("exit %d: %s %s", r.code, r.stdout, r.stderr)
 	}
 	st := decode(t, r.stdout).Scans[0].Stats
-	if st["skipped_binary"] != 1 || st["skipped_too_large"] != 1 || st["skipped_link_outside_root"] != 1 || st["files"] != 0 {
+	if st["skipped_binary"] != 1 || st["skipped_too_large"] != 1 || st["skipped_link_outside_root"] != 1 || st["allowlisted"] != 1 || st["files"] != 0 {
 		t.Errorf("stats %v", st)
+	}
+	write(t, filepath.Join(dir, "dump.txt"), "\x00\x01 key = "+awsKey+"\n")
+	r = secgate(t, "scan", "--scanners", "secrets", "-f", "json", "--max-file-size", "1KB", dir)
+	if doc := decode(t, r.stdout); r.code != exitDenied || len(doc.Findings) != 1 || doc.Findings[0].Location.Path != "dump.txt" {
+		t.Errorf("text with a NUL byte: exit %d: %s", r.code, r.stdout)
 	}
 	if !strings.Contains(r.stderr, "skipped_link_outside_root=1") {
 		t.Errorf("summary does not count the skipped link:\n%s", r.stderr)
@@ -238,6 +247,43 @@ func TestSkippedInput(t *testing.T) {
 		r = secgate(t, "scan", "--scanners", "secrets", dir)
 		if r.code != exitError || !strings.Contains(r.stderr, "secret.env") {
 			t.Errorf("unreadable file: exit %d: %s", r.code, r.stderr)
+		}
+	}
+}
+
+// A PKCS#12 bundle (a private key and its certificate) is reported by its
+// path, as gitleaks reports it, though its content is binary: in the tree
+// (demo/tls/user.pfx, as in a real repository), and in history after a
+// later commit removed it (client.p12).
+func TestPKCS12Reported(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	// The first bytes of a DER PKCS#12 PFX: SEQUENCE, version 3, then
+	// the authSafe, here filled with binary noise (NUL bytes included).
+	der := "\x30\x82\x0a\x3f\x02\x01\x03\x30\x82\x0a\x05\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01" + strings.Repeat("\x00\xa0\x82\x09\xf6", 64)
+	dir := t.TempDir()
+	runGit(t, dir, "init", "-q", "-b", "main")
+	runGit(t, dir, "config", "user.email", "dev@example.com")
+	runGit(t, dir, "config", "user.name", "Dev")
+	write(t, filepath.Join(dir, "client.p12"), der)
+	runGit(t, dir, "add", ".")
+	runGit(t, dir, "commit", "-q", "-m", "add client cert")
+	runGit(t, dir, "rm", "-q", "client.p12")
+	runGit(t, dir, "commit", "-q", "-m", "remove client cert")
+	write(t, filepath.Join(dir, "demo", "tls", "user.pfx"), der)
+	for _, tt := range []struct {
+		name string
+		args []string
+		path string
+	}{
+		{"tree", nil, "demo/tls/user.pfx"},
+		{"history", []string{"--history"}, "client.p12"},
+	} {
+		r := secgate(t, append(append([]string{"scan", "--scanners", "secrets", "-f", "json"}, tt.args...), dir)...)
+		doc := decode(t, r.stdout)
+		if r.code != exitDenied || len(doc.Findings) != 1 || doc.Findings[0].RuleID != "pkcs12-file" || doc.Findings[0].Location.Path != tt.path {
+			t.Errorf("%s: exit %d, findings %+v\n%s", tt.name, r.code, doc.Findings, r.stderr)
 		}
 	}
 }

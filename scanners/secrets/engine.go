@@ -74,9 +74,10 @@ type Blob struct {
 	StartLine int
 	// Commit is set for content from git history.
 	Commit *sources.CommitInfo
-	// read, when set, loads Content in the worker that scans the blob, so
-	// that files are read in parallel; nil content means skipped.
-	read func() ([]byte, error)
+	// read, when set, streams the content to the worker that scans the
+	// blob, so that files are read in parallel and in bounded memory; it
+	// emits nothing for content it skips (and counts it).
+	read func(*pieces) error
 }
 
 // span is a range of a blob: of bytes [start, end), or of line indexes
@@ -95,19 +96,29 @@ const (
 // secret of at most a few hundred, a terminator).
 const maxSuffixLen = 1 << 10
 
-// Detect returns the secrets in b, sorted by line, column and rule.
+// Detect returns the secrets in b, found by its path (DetectPath) and its
+// content, sorted by line, column and rule.
 func (e *Engine) Detect(ctx context.Context, b Blob, lower []byte) []report.Finding {
-	if e.rules.pathAllowed(b.Path) {
+	return finish(append(e.DetectPath(ctx, b), e.detectContent(ctx, b, lower)...))
+}
+
+// DetectPath returns what the rules that match a file by its path alone
+// (pkcs12-file) find for b: whether or not its content is read.
+func (e *Engine) DetectPath(ctx context.Context, b Blob) []report.Finding {
+	if len(e.rules.pathOnly.Config.Rules) == 0 || e.rules.pathAllowed(b.Path) {
+		return nil
+	}
+	return e.rules.pathOnly.DetectContext(ctx, e.fragment(b, nil, nil, span{}))
+}
+
+// detectContent returns the secrets in b's content, unsorted. lower is
+// storage for its lower case, reused from one call to the next.
+func (e *Engine) detectContent(ctx context.Context, b Blob, lower []byte) []report.Finding {
+	content := b.Content
+	if len(content) == 0 || e.rules.pathAllowed(b.Path) {
 		return nil
 	}
 	var out []report.Finding
-	if len(e.rules.pathOnly.Config.Rules) > 0 {
-		out = append(out, e.rules.pathOnly.DetectContext(ctx, e.fragment(b, nil, nil, span{}))...)
-	}
-	content := b.Content
-	if len(content) == 0 {
-		return out
-	}
 	lower = toLower(lower, content)
 
 	lines := lineStarts(content)
@@ -169,7 +180,7 @@ func (e *Engine) Detect(ctx context.Context, b Blob, lower []byte) []report.Find
 			}
 		}
 	}
-	return finish(out)
+	return out
 }
 
 // fragment is the gitleaks fragment for lines w (indexes into lines, the

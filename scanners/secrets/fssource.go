@@ -39,34 +39,37 @@ func (s *fsSource) blobs(ctx context.Context, yield func(Blob) error) error {
 			s.count("skipped_special")
 			return nil
 		}
-		return yield(Blob{Path: path.Join(s.prefix, p), StartLine: 1, read: func() ([]byte, error) {
+		name := path.Join(s.prefix, p)
+		if s.maxSize > 0 {
+			if info, err := d.Info(); err == nil && info.Size() > s.maxSize {
+				return yield(Blob{Path: name, StartLine: 1, read: s.tooLarge})
+			}
+		}
+		return yield(Blob{Path: name, StartLine: 1, read: func(pc *pieces) error {
 			f, err := s.fsys.Open(p)
 			if err != nil {
-				return nil, wrapSource("%s: %w", p, err)
+				return wrapSource("%s: %w", p, err)
 			}
 			defer f.Close()
-			data, err := s.load(f, s.maxSize)
-			if err != nil {
-				return nil, wrapSource("%s: %w", p, err)
+			if err := s.content(pc, f); err != nil {
+				return wrapSource("%s: %w", p, err)
 			}
-			return data, nil
+			return nil
 		}})
 	})
 }
 
 // ScanFS scans the regular files of fsys (a container image layer) with the
-// engine. Finding paths are prefix joined with the file's path. It returns
+// engine; when maxSize is above zero, the content of larger files is not
+// read. Finding paths are prefix joined with the file's path. It returns
 // the findings and counts of what was read and skipped.
 func ScanFS(ctx context.Context, e *Engine, fsys fs.FS, prefix string, maxSize int64) ([]findings.Finding, map[string]int, error) {
-	if maxSize <= 0 {
-		maxSize = DefaultMaxFileSize
-	}
 	src := &fsSource{fsys: fsys, prefix: prefix, maxSize: maxSize}
-	fs, scanned, err := scan(ctx, e, src)
+	fs, sum, err := scan(ctx, e, src)
 	if err != nil {
 		return nil, nil, err
 	}
 	stats := src.stats()
-	stats["bytes"] = int(scanned)
+	sum.add(stats)
 	return fs, stats, nil
 }

@@ -150,11 +150,13 @@ func (g *gitSource) file(f *gitdiff.File, strip string, commits map[string]bool,
 	if f.IsDelete {
 		return nil
 	}
-	if f.IsBinary {
-		g.count("skipped_binary", 1)
-		return nil
-	}
 	path := strings.TrimPrefix(f.NewName, strip)
+	if f.IsBinary {
+		// git shows no lines of a binary file; the rules that match a
+		// path alone (pkcs12-file) still see it.
+		g.count("skipped_binary", 1)
+		return yield(Blob{Path: path, StartLine: 1, Commit: commit})
+	}
 	g.count("files", 1)
 	for _, frag := range f.TextFragments {
 		var b strings.Builder

@@ -19,6 +19,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/zricethezav/gitleaks/v8/logging"
+	"github.com/zricethezav/gitleaks/v8/report"
 
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/scanners"
@@ -44,9 +45,6 @@ const (
 	Staged
 )
 
-// DefaultMaxFileSize is the default size above which files are skipped.
-const DefaultMaxFileSize = 10 << 20
-
 // ConfigFileName is the gitleaks config read from the scanned directory when no
 // config is given.
 const ConfigFileName = ".gitleaks.toml"
@@ -56,7 +54,9 @@ type Options struct {
 	Mode Mode
 	// Since limits History to commits after this revision.
 	Since string
-	// MaxFileSize in bytes; DefaultMaxFileSize when zero.
+	// MaxFileSize, when above zero, is the size in bytes above which a
+	// file's content is not read (it is counted as skipped_too_large).
+	// By default files of every size are read, in pieces.
 	MaxFileSize int64
 }
 
@@ -71,9 +71,6 @@ type Type struct {
 
 // NewType returns the secret scanner of a run, with its rules from rules.
 func NewType(opts Options, env scanners.Env, rules *RuleSource) *Type {
-	if opts.MaxFileSize <= 0 {
-		opts.MaxFileSize = DefaultMaxFileSize
-	}
 	return &Type{opts: opts, env: env, rules: rules}
 }
 
@@ -136,13 +133,13 @@ func (s *scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 	if len(s.env.Exclude) > 0 && s.opts.Mode != Tree {
 		src = &excludeSource{source: src, exclude: s.env.Exclude}
 	}
-	fs, scanned, err := scan(ctx, engine, src)
+	fs, totals, err := scan(ctx, engine, src)
 	if err != nil {
 		return nil, err
 	}
 	stats := src.stats()
 	stats["rules"] = s.rules.Len()
-	stats["bytes"] = int(scanned)
+	totals.add(stats)
 	scan := findings.Scan{Stats: stats}
 	switch s.opts.Mode {
 	case History:
@@ -245,16 +242,29 @@ func (e *excludeSource) stats() map[string]int {
 	return st
 }
 
+// totals is what scan counts beside the source: the bytes it scanned, and
+// the files it did not read because the global allowlist leaves their path
+// out (media, archives, lockfiles...: gitleaks' own list).
+type totals struct {
+	bytes       int64
+	allowlisted int
+}
+
+func (t totals) add(stats map[string]int) {
+	stats["bytes"] = int(t.bytes)
+	stats["allowlisted"] = t.allowlisted
+}
+
 // scan runs the engine over every blob of src on all cores and returns the
-// findings, sorted and deduplicated by ID, and the bytes scanned.
-func scan(ctx context.Context, e *Engine, src source) ([]findings.Finding, int64, error) {
+// findings, sorted and deduplicated by ID, and its totals.
+func scan(ctx context.Context, e *Engine, src source) ([]findings.Finding, totals, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	blobs := make(chan Blob, 64)
 	var (
 		mu      sync.Mutex
 		out     []findings.Finding
-		scanned int64
+		sum     totals
 		readErr error
 		wg      sync.WaitGroup
 	)
@@ -269,40 +279,65 @@ func scan(ctx context.Context, e *Engine, src source) ([]findings.Finding, int64
 		cr := e.rules.pathOnly.Config.Rules[id]
 		return &rule{id: id, severity: severityOf(id), confidence: confidenceOf(id, cr), title: titleOf(id, cr)}
 	}
+	fail := func(err error) {
+		mu.Lock()
+		if readErr == nil {
+			readErr = err
+		}
+		mu.Unlock()
+		cancel()
+	}
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var lower []byte
-			for b := range blobs {
-				if b.read != nil {
-					content, err := b.read()
-					if err != nil {
-						mu.Lock()
-						if readErr == nil {
-							readErr = err
-						}
-						mu.Unlock()
-						cancel()
-						continue
-					}
-					b.Content = content
+			var (
+				lower []byte
+				found []report.Finding
+				blob  Blob
+			)
+			pc := newPieces(func(content []byte, line int) error {
+				if len(lower) < len(content) {
+					lower = make([]byte, len(content))
 				}
-				if b.Content == nil {
+				piece := blob
+				piece.Content, piece.StartLine = content, line
+				found = append(found, e.detectContent(ctx, piece, lower)...)
+				return ctx.Err()
+			})
+			for b := range blobs {
+				if e.rules.pathAllowed(b.Path) {
+					// Neither path nor content rules report an
+					// allowlisted path: its content is not read.
+					mu.Lock()
+					sum.allowlisted++
+					mu.Unlock()
 					continue
 				}
-				if len(lower) < len(b.Content) {
-					lower = make([]byte, len(b.Content))
+				blob, found = b, e.DetectPath(ctx, b)
+				pc.read = 0
+				switch {
+				case b.read != nil:
+					if err := b.read(pc); err != nil {
+						fail(err)
+						continue
+					}
+				case b.Content != nil:
+					if err := pc.emit(b.Content, b.StartLine); err != nil {
+						fail(err)
+						continue
+					}
+					pc.read = int64(len(b.Content))
 				}
 				var local []findings.Finding
-				for _, f := range e.Detect(ctx, b, lower) {
+				for _, f := range finish(found) {
 					if !allowed(f) {
 						local = append(local, toFinding(f, pathRule(f.RuleID)))
 					}
 				}
 				mu.Lock()
 				out = append(out, local...)
-				scanned += int64(len(b.Content))
+				sum.bytes += pc.read
 				mu.Unlock()
 			}
 		}()
@@ -318,13 +353,13 @@ func scan(ctx context.Context, e *Engine, src source) ([]findings.Finding, int64
 	close(blobs)
 	wg.Wait()
 	if readErr != nil {
-		return nil, 0, readErr
+		return nil, totals{}, readErr
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, totals{}, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, 0, err
+		return nil, totals{}, err
 	}
 	// One secret in one file is one finding, however many commits carry
 	// it: keep the oldest sighting (the commit that introduced it).
@@ -333,7 +368,7 @@ func scan(ctx context.Context, e *Engine, src source) ([]findings.Finding, int64
 	})
 	out = slices.CompactFunc(out, func(a, b findings.Finding) bool { return a.ID == b.ID })
 	findings.Sort(out)
-	return out, scanned, nil
+	return out, sum, nil
 }
 
 func commitDate(f findings.Finding) string {

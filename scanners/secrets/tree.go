@@ -1,7 +1,6 @@
 package secrets
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,11 +17,14 @@ import (
 // treeSource yields the regular files under root.
 //
 // It reads files that .gitignore excludes: a secret in an ignored file that
-// is present still leaks, into a container image or an artifact. It skips,
-// and counts: the .git directory, binary files (a NUL byte in the first
-// 8 KiB, as git decides), files over maxSize, symbolic links (never
-// followed; those pointing outside root are counted apart) and special
-// files. A file it cannot read is an error: the gate cannot decide on it.
+// is present still leaks, into a container image or an artifact. Files of
+// any size are read, in pieces. It skips the content of, and counts:
+// binary files (an archive's or executable's signature, see binaryType),
+// files over maxSize when it is set; and it skips the .git directory,
+// symbolic links (never followed; those pointing outside root are counted
+// apart) and special files. Path rules (pkcs12-file) see every regular
+// file, skipped or not. A file it cannot read is an error: the gate cannot
+// decide on it.
 type treeSource struct {
 	root     string
 	maxSize  int64
@@ -30,8 +32,6 @@ type treeSource struct {
 	progress scanners.Progress
 	counter
 }
-
-const binarySniffLen = 8 << 10
 
 // counter counts what a source read and skipped, safely from the workers.
 type counter struct {
@@ -58,27 +58,26 @@ func (c *counter) stats() map[string]int {
 	return out
 }
 
-// load reads at most maxSize+1 bytes of r (a file that grows while read is
-// still bounded) and returns nil content, counted, for a file to skip: too
-// large or binary (a NUL byte in its first 8 KiB).
-func (c *counter) load(r io.Reader, maxSize int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxSize+1))
+// content streams r to p, counting the file as scanned or, when its first
+// bytes are a binary format's, as skipped_binary.
+func (c *counter) content(p *pieces, r io.Reader) error {
+	binary, err := p.scan(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if int64(len(data)) > maxSize {
-		c.count("skipped_too_large")
-		return nil, nil
-	}
-	if bytes.IndexByte(data[:min(len(data), binarySniffLen)], 0) >= 0 {
+	if binary {
 		c.count("skipped_binary")
-		return nil, nil
+	} else {
+		c.count("files")
 	}
-	c.count("files")
-	if data == nil {
-		data = []byte{} // an empty file is scanned (path rules), not skipped
-	}
-	return data, nil
+	return nil
+}
+
+// tooLarge is the read of a file over the size limit: nothing is read, the
+// file is counted (its path rules still run).
+func (c *counter) tooLarge(*pieces) error {
+	c.count("skipped_too_large")
+	return nil
 }
 
 func (t *treeSource) blobs(ctx context.Context, yield func(Blob) error) error {
@@ -141,28 +140,24 @@ func (t *treeSource) file(_ context.Context, root, p string, info fs.FileInfo, y
 	case !info.Mode().IsRegular():
 		t.count("skipped_special")
 		return nil
-	case info.Size() > t.maxSize:
-		t.count("skipped_too_large")
-		return nil
+	case t.maxSize > 0 && info.Size() > t.maxSize:
+		return yield(Blob{Path: rel, StartLine: 1, read: t.tooLarge})
 	}
-	return yield(Blob{Path: rel, StartLine: 1, read: func() ([]byte, error) { return t.read(p, rel) }})
+	return yield(Blob{Path: rel, StartLine: 1, read: func(pc *pieces) error { return t.read(pc, p, rel) }})
 }
 
-// read loads a file, or returns nil content for one to skip.
-func (t *treeSource) read(p, rel string) ([]byte, error) {
+// read streams a file to pc.
+func (t *treeSource) read(pc *pieces, p, rel string) error {
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, wrapSource("%s: %w", rel, pathCause(err))
+		return wrapSource("%s: %w", rel, pathCause(err))
 	}
 	defer f.Close()
-	data, err := t.load(f, t.maxSize)
-	if err != nil {
-		return nil, wrapSource("%s: %w", rel, err)
+	t.progress.Report(fmt.Sprintf("secrets: %s", rel))
+	if err := t.content(pc, f); err != nil {
+		return wrapSource("%s: %w", rel, err)
 	}
-	if data != nil {
-		t.progress.Report(fmt.Sprintf("secrets: %s", rel))
-	}
-	return data, nil
+	return nil
 }
 
 // within reports whether path is root or below it.
