@@ -287,3 +287,25 @@ func TestPKCS12Reported(t *testing.T) {
 		}
 	}
 }
+
+// The configs gitleaks documents for narrowing the default rules load and
+// act: a default rule extended by id with only [[rules.allowlists]], and a
+// global [[allowlists]] with targetRules under [extend] useDefault.
+func TestGitleaksDocumentedConfigs(t *testing.T) {
+	for name, cfg := range map[string]string{
+		"rule allowlist by id": "[extend]\nuseDefault = true\n\n[[rules]]\nid = \"aws-access-token\"\n[[rules.allowlists]]\npaths = ['''^fixtures/''']\n",
+		"targeted allowlist":   "[extend]\nuseDefault = true\n\n[[allowlists]]\ntargetRules = [\"aws-access-token\", \"github-pat\"]\npaths = ['''^fixtures/''']\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, filepath.Join(dir, ".gitleaks.toml"), cfg)
+			write(t, filepath.Join(dir, "fixtures", "creds.txt"), "aws = "+awsKey+"\n")
+			write(t, filepath.Join(dir, "app", "creds.txt"), "aws = "+awsKey+"\n")
+			r := secgate(t, "scan", "--scanners", "secrets", "-f", "json", dir)
+			doc := decode(t, r.stdout)
+			if r.code != exitDenied || len(doc.Findings) != 1 || doc.Findings[0].Location.Path != "app/creds.txt" {
+				t.Errorf("exit %d, findings %+v: %s", r.code, doc.Findings, r.stderr)
+			}
+		})
+	}
+}

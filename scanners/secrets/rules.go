@@ -3,6 +3,7 @@ package secrets
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -64,11 +65,19 @@ const maxDecodeDepth = 5
 
 // DefaultRules compiles gitleaks' built-in rules.
 func DefaultRules() (*Rules, error) {
-	cfg, err := parseConfig(config.DefaultConfig, "")
+	cfg, err := defaultConfig()
 	if err != nil {
 		return nil, fmt.Errorf("load gitleaks default rules: %w", err)
 	}
 	return compile(cfg)
+}
+
+func defaultConfig() (config.Config, error) {
+	p, err := parseConfig(config.DefaultConfig, "")
+	if err != nil {
+		return config.Config{}, err
+	}
+	return p.assemble()
 }
 
 // LoadRules compiles a gitleaks-compatible TOML config. An [extend] section
@@ -77,57 +86,98 @@ func DefaultRules() (*Rules, error) {
 // gitleaks' own loader keeps a process-wide extension depth in a package
 // variable and never resets it: the third config loaded in one process
 // silently loses its default rules. secgate therefore parses with a private
-// viper instance and does the extension itself, with gitleaks' merge rules.
+// viper instance and does the extension itself, with gitleaks' merge rules,
+// and validates the rules once they are merged, as gitleaks does.
 //
 // dir is the scanned repository ("" for none): the file, and the files it
 // extends, are read as package safefile reads files a repository names.
 func LoadRules(dir, path string) (*Rules, error) {
-	cfg, err := loadConfigFile(dir, path, 0)
+	p, err := loadConfigFile(dir, path, 0)
 	if err != nil {
 		return nil, err
+	}
+	cfg, err := p.assemble()
+	if err != nil {
+		return nil, fmt.Errorf("load secrets config %s: %w", path, err)
 	}
 	return compile(cfg)
 }
 
 const maxExtendDepth = 2
 
-func loadConfigFile(dir, path string, depth int) (config.Config, error) {
+// parsed is a config and those of the configs it extends, merged but not
+// yet validated: a rule may be partial (an allowlist added to a default
+// rule by its id alone) until the rules it extends are in.
+type parsed struct {
+	cfg config.Config
+	// targeted are the global [[allowlists]] with targetRules, by rule
+	// id, in the order of the files.
+	targeted map[string][]*config.Allowlist
+}
+
+func loadConfigFile(dir, path string, depth int) (parsed, error) {
 	data, err := safefile.Read(dir, path, safefile.Rules)
 	if err != nil {
-		return config.Config{}, err
+		return parsed{}, err
 	}
-	cfg, err := parseConfig(string(data), path)
+	p, err := parseConfig(string(data), path)
 	if err != nil {
-		return config.Config{}, fmt.Errorf("load secrets config %s: %w", path, err)
+		return parsed{}, fmt.Errorf("load secrets config %s: %w", path, err)
 	}
-	ext := cfg.Extend
+	ext := p.cfg.Extend
+	var base parsed
 	switch {
 	case ext.URL != "":
-		return config.Config{}, fmt.Errorf("load secrets config %s: [extend] url is not supported", path)
+		return parsed{}, fmt.Errorf("load secrets config %s: [extend] url is not supported", path)
 	case ext.UseDefault && ext.Path != "":
-		return config.Config{}, fmt.Errorf("load secrets config %s: [extend] sets both path and useDefault", path)
+		return parsed{}, fmt.Errorf("load secrets config %s: [extend] sets both path and useDefault", path)
 	case depth >= maxExtendDepth && (ext.UseDefault || ext.Path != ""):
-		return config.Config{}, fmt.Errorf("load secrets config %s: [extend] nested deeper than %d", path, maxExtendDepth)
+		return parsed{}, fmt.Errorf("load secrets config %s: [extend] nested deeper than %d", path, maxExtendDepth)
 	case ext.UseDefault:
-		base, err := parseConfig(config.DefaultConfig, "")
-		if err != nil {
-			return config.Config{}, err
+		if base, err = parseConfig(config.DefaultConfig, ""); err != nil {
+			return parsed{}, err
 		}
-		extend(&cfg, base)
 	case ext.Path != "":
-		base, err := loadConfigFile(dir, ext.Path, depth+1)
-		if err != nil {
+		if base, err = loadConfigFile(dir, ext.Path, depth+1); err != nil {
+			return parsed{}, err
+		}
+	default:
+		return p, nil
+	}
+	extend(&p.cfg, base.cfg)
+	for id, lists := range base.targeted {
+		p.targeted[id] = append(p.targeted[id], lists...)
+	}
+	return p, nil
+}
+
+// assemble validates the merged rules as gitleaks does after extension
+// (every rule has an expression or a path, its secret group exists) and
+// adds the targeted allowlists to the rules they name.
+func (p parsed) assemble() (config.Config, error) {
+	cfg := p.cfg
+	for _, id := range slices.Sorted(maps.Keys(cfg.Rules)) {
+		r := cfg.Rules[id]
+		if err := r.Validate(); err != nil {
 			return config.Config{}, err
 		}
-		extend(&cfg, base)
+	}
+	for _, id := range slices.Sorted(maps.Keys(p.targeted)) {
+		r, ok := cfg.Rules[id]
+		if !ok {
+			return config.Config{}, fmt.Errorf("[[allowlists]] target rule ID '%s' does not exist", id)
+		}
+		r.Allowlists = append(slices.Clone(r.Allowlists), p.targeted[id]...)
+		cfg.Rules[id] = r
 	}
 	return cfg, nil
 }
 
-// parseConfig parses a gitleaks TOML config without following [extend].
-// gitleaks compiles the config's expressions with MustCompile: a bad one
-// panics, which is turned into an error.
-func parseConfig(toml, path string) (cfg config.Config, err error) {
+// parseConfig parses a gitleaks TOML config without following [extend] and
+// without validating what extension may complete. gitleaks compiles the
+// config's expressions with MustCompile: a bad one panics, which is turned
+// into an error.
+func parseConfig(toml, path string) (p parsed, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
@@ -136,21 +186,64 @@ func parseConfig(toml, path string) (cfg config.Config, err error) {
 	v := viper.New()
 	v.SetConfigType("toml")
 	if err := v.ReadConfig(strings.NewReader(toml)); err != nil {
-		return config.Config{}, err
+		return parsed{}, err
 	}
 	var vc config.ViperConfig
 	if err := v.Unmarshal(&vc); err != nil {
-		return config.Config{}, err
+		return parsed{}, err
 	}
 	ext := vc.Extend
 	vc.Extend = config.Extend{} // extension is done by loadConfigFile
-	cfg, err = vc.Translate()
+
+	// gitleaks' Translate validates rules and targets too early for a
+	// config that extends another: a rule that only adds allowlists to a
+	// default rule gets a stand-in expression, removed after, and the
+	// targets of global allowlists are taken out and applied by assemble.
+	partial := map[string]bool{}
+	for i := range vc.Rules {
+		r := &vc.Rules[i]
+		if r.Regex == "" && r.Path == "" {
+			partial[r.ID] = true
+			r.Regex = strings.Repeat("()", max(1, r.SecretGroup))
+		}
+	}
+	globals := vc.Allowlists
+	if vc.AllowList != nil && len(vc.Allowlists) == 0 {
+		globals = append(globals, vc.AllowList) // Translate's order
+	}
+	targets := make([][]string, len(globals))
+	for i, a := range globals {
+		targets[i], a.TargetRules = a.TargetRules, nil
+	}
+
+	cfg, err := vc.Translate()
 	if err != nil {
-		return config.Config{}, err
+		return parsed{}, err
+	}
+	for id := range partial {
+		r := cfg.Rules[id]
+		r.Regex = nil
+		cfg.Rules[id] = r
+	}
+	p = parsed{targeted: map[string][]*config.Allowlist{}}
+	if len(cfg.Allowlists) != len(globals) {
+		return parsed{}, fmt.Errorf("%d global allowlists parsed of %d", len(cfg.Allowlists), len(globals))
+	}
+	all := cfg.Allowlists
+	cfg.Allowlists = nil
+	for i, a := range all {
+		if len(targets[i]) == 0 {
+			cfg.Allowlists = append(cfg.Allowlists, a)
+			continue
+		}
+		for _, id := range targets[i] {
+			p.targeted[id] = append(p.targeted[id], a)
+		}
 	}
 	cfg.Extend = ext
 	cfg.Path = path
-	return cfg, nil
+	p.cfg = cfg
+	return p, nil
 }
 
 // extend merges base into cfg as gitleaks does: rules of base that cfg does
