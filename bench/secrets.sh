@@ -10,7 +10,10 @@
 # scan every file of it (gitleaks `dir`, secgate `scan --scanners secrets`),
 # runs alternate, and the script prints each wall time, the medians, MB/s
 # (bytes of regular files in the tree / median wall time) and the ratio, then
-# compares the findings by (rule, file, line).
+# compares the findings by (rule, file, line). secgate runs as CI runs it with
+# a fingerprint key (SECGATE_FINGERPRINT_KEY); a second round measures it
+# without one, where every distinct secret costs an Argon2id evaluation
+# (docs/secrets.md#fingerprints).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -27,7 +30,8 @@ fi
 bytes=$(find "$tree" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
 echo "tree: $tree, $(find "$tree" -type f | wc -l) files, $bytes bytes"
 
-secgate_run() { "$work/secgate" scan --scanners secrets -q -f json -o "$work/secgate.json" "$tree" || [ $? -eq 1 ]; }
+secgate_run() { SECGATE_FINGERPRINT_KEY=bench-fingerprint-key-0123456789 "$work/secgate" scan --scanners secrets -q -f json -o "$work/secgate.json" "$tree" || [ $? -eq 1 ]; }
+secgate_unkeyed_run() { SECGATE_FINGERPRINT_KEY= "$work/secgate" scan --scanners secrets -q -f json -o "$work/secgate-unkeyed.json" "$tree" || [ $? -eq 1 ]; }
 gitleaks_run() {
   "$work/peer/gitleaks" dir --no-banner -l error --report-format json --report-path "$work/gitleaks.json" --exit-code 0 "$tree"
 }
@@ -35,6 +39,9 @@ gitleaks_run() {
 alternate "$runs" secgate_run gitleaks_run
 ms=$(median "${times_a[@]}"); mg=$(median "${times_b[@]}")
 echo "median: secgate $ms s ($(echo "scale=1; $bytes / 1000000 / $ms" | bc) MB/s), gitleaks $mg s ($(echo "scale=1; $bytes / 1000000 / $mg" | bc) MB/s), ratio $(echo "scale=1; $mg / $ms" | bc)x"
+alternate "$runs" secgate_unkeyed_run secgate_run
+mu=$(median "${times_a[@]}"); mk=$(median "${times_b[@]}")
+echo "median without a key: secgate $mu s (keyed $mk s in this round), ratio to gitleaks $(echo "scale=1; $mg / $mu" | bc)x"
 
 python3 - "$work" "$tree" <<'PY'
 import json, os, sys

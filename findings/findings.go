@@ -16,7 +16,7 @@ import (
 
 // SchemaVersion is the version of the findings document written by this
 // build. It changes only when a field changes meaning or is removed.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Kind says what a finding is about.
 type Kind string
@@ -197,15 +197,18 @@ type FileLine struct {
 
 // Secret describes a hard-coded credential without revealing it.
 type Secret struct {
-	// Redacted is at most the secret's first 4 characters and an ellipsis.
+	// Redacted is the part of the secret its rule's format makes public
+	// (a provider prefix such as "AKIA" or "ghp_") and an ellipsis; for
+	// rules without one, and low-confidence rules, the ellipsis alone.
 	Redacted string `json:"redacted"`
-	// Length is the secret's length in characters.
-	Length int `json:"length"`
 	// Confidence is "high" for provider rules with a fixed format, "low" for
 	// generic and entropy-based rules.
 	Confidence string `json:"confidence"`
-	// Entropy is the Shannon entropy of the secret, in bits per character.
-	Entropy float64 `json:"entropy"`
+	// Fingerprint tells secrets apart and is stable from run to run; it is
+	// keyed or deliberately slow (package secretid), so that the report
+	// does not let its reader confirm a guess of the secret. Empty for
+	// findings on a file's name alone (pkcs12-file).
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // Image locates a finding in a container image.

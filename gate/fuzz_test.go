@@ -11,9 +11,9 @@ import (
 // whatever the findings hold (container identities read image, package
 // and secret fields that may be absent).
 func FuzzParseBaseline(f *testing.F) {
-	f.Add([]byte(`{"schema_version": 1, "tool": {"name": "secgate", "version": "x"}, "scans": [], "findings": [{"id": "a", "kind": "secret", "scanner": "container", "rule_id": "r", "title": "", "severity": "high", "location": {"path": "p"}, "image": {"ref": "app", "path": "/p"}, "secret": {"redacted": "", "length": 1, "confidence": "high", "entropy": 1}}]}`))
-	f.Add([]byte(`{"schema_version": 1, "findings": [{"scanner": "container", "kind": "misconfiguration"}]}`))
-	f.Add([]byte(`{"schema_version": 2}`))
+	f.Add([]byte(`{"schema_version": 2, "tool": {"name": "secgate", "version": "x"}, "scans": [], "findings": [{"id": "a", "kind": "secret", "scanner": "container", "rule_id": "r", "title": "", "severity": "high", "location": {"path": "p"}, "image": {"ref": "app", "path": "/p"}, "secret": {"redacted": "", "confidence": "high", "fingerprint": "0123456789abcdef0123456789abcdef"}}]}`))
+	f.Add([]byte(`{"schema_version": 2, "findings": [{"scanner": "container", "kind": "misconfiguration"}]}`))
+	f.Add([]byte(`{"schema_version": 3}`))
 	identity := identities(Options{}.types(scanners.Env{}, secrets.NewRuleSource("", "")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := parseBaseline("fuzz.json", data, identity)

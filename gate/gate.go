@@ -24,6 +24,7 @@ import (
 	"github.com/secgate/secgate/scanners/container"
 	"github.com/secgate/secgate/scanners/deps"
 	"github.com/secgate/secgate/scanners/secrets"
+	"github.com/secgate/secgate/secretid"
 )
 
 // Options configure one run of the gate.
@@ -64,6 +65,9 @@ type Options struct {
 	// Policy says which policies decide (defaults, custom, data, waivers,
 	// bundle, --fail-on).
 	Policy PolicyOptions
+	// FingerprintKey keys the fingerprints of secrets (secretid); when
+	// empty they are derived with a deliberately slow function instead.
+	FingerprintKey []byte
 	// Version is written into the document's tool field.
 	Version  string
 	Progress scanners.Progress
@@ -97,7 +101,7 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 		return nil, err
 	}
 	rules := secrets.NewRuleSource(pathDir(targets), opts.SecretRules)
-	types := opts.types(scanners.Env{Root: root, Matcher: opts.matcher(), Exclude: exclude, Progress: opts.Progress}, rules)
+	types := opts.types(scanners.Env{Root: root, Matcher: opts.matcher(), Exclude: exclude, Progress: opts.Progress, SecretIDs: secretid.New(opts.FingerprintKey)}, rules)
 	identity := identities(types)
 	var baseline Baseline
 	if opts.Baseline != "" {

@@ -208,7 +208,7 @@ func TestRunBaseline(t *testing.T) {
 	db := abs(t, offlineDB)
 	dir := tree(t)
 	baseline := filepath.Join(t.TempDir(), "base.json")
-	writeFile(t, baseline, `{"schema_version": 1, "tool": {"name": "secgate", "version": "x"}, "scans": [], "findings": []}`)
+	writeFile(t, baseline, `{"schema_version": 2, "tool": {"name": "secgate", "version": "x"}, "scans": [], "findings": []}`)
 	doc, err := Run(context.Background(), Options{Path: dir, OfflineDB: db, Baseline: baseline})
 	if err != nil {
 		t.Fatal(err)

@@ -211,7 +211,7 @@ func exampleFinding(id string, kind findings.Kind, sev findings.Severity, path s
 	case findings.KindSecret:
 		f.Scanner, f.RuleID, f.Title = findings.ScannerSecrets, "aws-access-token", "AWS access key ID"
 		f.Location.Line = 3
-		f.Secret = &findings.Secret{Redacted: "AKIA…", Length: 20, Confidence: "high", Entropy: 3.9}
+		f.Secret = &findings.Secret{Redacted: "AKIA…", Confidence: "high", Fingerprint: "0123456789abcdef0123456789abcdef"}
 	case findings.KindMisconfiguration:
 		f.Scanner, f.RuleID, f.Title = findings.ScannerContainer, "image-runs-as-root", "Image runs as root (USER unset)"
 		f.Image = &findings.Image{Ref: "app:1.0"}

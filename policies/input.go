@@ -178,9 +178,8 @@ func (b *inputBuilder) finding(f *findings.Finding) *ast.Term {
 	if sec := f.Secret; sec != nil {
 		o := len(b.items)
 		b.add("redacted", b.text(sec.Redacted))
-		b.add("length", ast.IntNumberTerm(sec.Length))
 		b.add("confidence", b.str(sec.Confidence))
-		b.add("entropy", ast.FloatNumberTerm(sec.Entropy))
+		b.addString("fingerprint", sec.Fingerprint)
 		b.add("secret", b.object(o))
 	}
 	if im := f.Image; im != nil {

@@ -63,7 +63,7 @@ func secret(id string) findings.Finding {
 		ID: id, Kind: findings.KindSecret, Scanner: findings.ScannerSecrets,
 		RuleID: "aws-access-token", Title: "AWS access key ID", Severity: findings.SeverityHigh,
 		Location: findings.Location{Path: "config/prod.env", Line: 3},
-		Secret:   &findings.Secret{Redacted: "AKIA…", Length: 20, Confidence: "high", Entropy: 3.9},
+		Secret:   &findings.Secret{Redacted: "AKIA…", Confidence: "high", Fingerprint: "0123456789abcdef0123456789abcdef"},
 	}
 }
 
@@ -377,7 +377,7 @@ func TestInputValue(t *testing.T) {
 	full.Location.Target = "."
 	full.Location.Dockerfile = &findings.FileLine{Path: "Dockerfile", Line: 3}
 	full.Baseline = findings.BaselineNew
-	full.Secret = &findings.Secret{Redacted: "AKIA…", Length: 20, Confidence: "high", Entropy: 3.9}
+	full.Secret = &findings.Secret{Redacted: "AKIA…", Confidence: "high", Fingerprint: "0123456789abcdef0123456789abcdef"}
 	full.Image = &findings.Image{Ref: "docker-archive:app.tar", Path: "/var/lib/dpkg/status", Layer: &findings.Layer{Index: 1, DiffID: "sha256:abc", Command: "RUN apt-get install -y openssl"}}
 	full.Commit = &findings.Commit{SHA: "0123456789abcdef0123456789abcdef01234567", AuthorEmail: "dev@example.com", Date: "2026-01-02T03:04:05Z"}
 	// Every field of the model must be set here, so that a field added to

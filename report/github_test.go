@@ -128,7 +128,7 @@ func TestNoSecretValues(t *testing.T) {
 	const redacted = "AKZQ…"
 	for i := range doc.Findings {
 		if doc.Findings[i].Kind == findings.KindSecret {
-			doc.Findings[i].Secret = &findings.Secret{Redacted: redacted, Length: 20, Confidence: "high", Entropy: 3.7}
+			doc.Findings[i].Secret = &findings.Secret{Redacted: redacted, Confidence: "high", Fingerprint: "0123456789abcdef0123456789abcdef"}
 		}
 	}
 	for _, format := range []string{FormatJUnit, FormatGitLab, FormatGitLabSecrets, FormatMarkdown} {

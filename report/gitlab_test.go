@@ -68,7 +68,7 @@ func gitlabEdgeDocument() *findings.Document {
 				ID: "hist", Kind: findings.KindSecret, Scanner: findings.ScannerSecrets, RuleID: "github-pat",
 				Title: "GitHub personal access token", Severity: findings.SeverityCritical,
 				Location: findings.Location{Path: "deploy.sh", Line: 7, Column: 12},
-				Secret:   &findings.Secret{Redacted: "ghp_…", Length: 40, Confidence: "high"},
+				Secret:   &findings.Secret{Redacted: "ghp_…", Confidence: "high", Fingerprint: "0123456789abcdef0123456789abcdef"},
 				Commit:   &findings.Commit{SHA: "0123456789abcdef0123456789abcdef01234567", AuthorEmail: "dev@example.com", Date: "2024-01-02T03:04:05Z"},
 				Decision: findings.DecisionDeny,
 			},

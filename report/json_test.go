@@ -42,7 +42,7 @@ func TestJSONValidatesAgainstFindingsSchema(t *testing.T) {
 func TestJSONRoundTrip(t *testing.T) {
 	doc := sampleDocument()
 	out := render(t, FormatJSON, Options{}, doc)
-	if !strings.HasSuffix(string(out), "}\n") || !strings.HasPrefix(string(out), "{\n  \"schema_version\": 1,") {
+	if !strings.HasSuffix(string(out), "}\n") || !strings.HasPrefix(string(out), "{\n  \"schema_version\": 2,") {
 		t.Errorf("unexpected framing:\n%s", out)
 	}
 	var back findings.Document

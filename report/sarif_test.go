@@ -119,7 +119,7 @@ func TestSARIFValidatesAgainstOASISSchema(t *testing.T) {
 		opts Options
 	}{
 		{"sample", sampleDocument(), Options{}},
-		{"empty", &findings.Document{SchemaVersion: 1}, Options{}},
+		{"empty", &findings.Document{SchemaVersion: findings.SchemaVersion}, Options{}},
 		{"odd values", odd, Options{}},
 		{"truncated", sampleDocument(), Options{MaxResults: 3}},
 		{"waived without waiver", waivedWithoutWaiver(), Options{}},
@@ -355,7 +355,7 @@ func TestSARIFLevels(t *testing.T) {
 // results, the denied ones are kept and the truncation is reported.
 func TestSARIFTruncation(t *testing.T) {
 	const n = 25010
-	doc := &findings.Document{SchemaVersion: 1, Tool: findings.Tool{Name: "secgate", Version: "test"}, Decision: &findings.Decision{Result: findings.ResultFail}}
+	doc := &findings.Document{SchemaVersion: findings.SchemaVersion, Tool: findings.Tool{Name: "secgate", Version: "test"}, Decision: &findings.Decision{Result: findings.ResultFail}}
 	sevs := []findings.Severity{findings.SeverityLow, findings.SeverityMedium, findings.SeverityHigh}
 	var denied []string
 	for i := range n {
@@ -638,7 +638,7 @@ func TestSARIFPolicyRuleSeverities(t *testing.T) {
 		} else {
 			d.Warn = []findings.PolicyResult{r}
 		}
-		out := render(t, FormatSARIF, Options{}, &findings.Document{SchemaVersion: 1, Decision: d})
+		out := render(t, FormatSARIF, Options{}, &findings.Document{SchemaVersion: findings.SchemaVersion, Decision: d})
 		schematest.Validate(t, sch, out)
 		rules := parseSARIF(t, out).Runs[0].Tool.Driver.Rules
 		if len(rules) != 1 || rules[0].ID != "P-1" {

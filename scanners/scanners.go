@@ -14,6 +14,7 @@ import (
 
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/osv"
+	"github.com/secgate/secgate/secretid"
 )
 
 // Target is one thing to scan.
@@ -70,6 +71,9 @@ type Env struct {
 	// read.
 	Exclude  Exclude
 	Progress Progress
+	// SecretIDs derives the fingerprints of secrets (keyed, or slow);
+	// when nil, each scanner uses an unkeyed one.
+	SecretIDs *secretid.Deriver
 }
 
 // Progress receives short human-readable progress messages ("matching 1,204

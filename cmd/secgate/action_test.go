@@ -23,7 +23,7 @@ import (
 // actionInputs are the inputs docs/ci.md documents; action.yml may have more.
 var actionInputs = []string{
 	"path", "image", "policy", "data", "waivers", "fail-on", "offline-db",
-	"baseline", "args", "upload", "category",
+	"baseline", "fingerprint-key", "args", "upload", "category",
 }
 
 var actionOutputs = []string{"result", "exit-code", "findings", "sarif-file"}

@@ -178,7 +178,7 @@ func TestPolicyEval(t *testing.T) {
 		t.Error("eval changed the saved report")
 	}
 	bad := filepath.Join(t.TempDir(), "bad.json")
-	write(t, bad, `{"schema_version": 1, "findings": [], "unknown": true}`)
+	write(t, bad, `{"schema_version": 2, "findings": [], "unknown": true}`)
 	if r = secgate(t, "policy", "eval", "--input", bad); r.code != exitError {
 		t.Errorf("bad report: exit %d", r.code)
 	}

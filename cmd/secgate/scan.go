@@ -22,6 +22,7 @@ import (
 	"github.com/secgate/secgate/scanners/container"
 	"github.com/secgate/secgate/scanners/deps"
 	"github.com/secgate/secgate/scanners/secrets"
+	"github.com/secgate/secgate/secretid"
 )
 
 type scanFlags struct {
@@ -38,6 +39,7 @@ type scanFlags struct {
 	scanners      []string
 	history       bool
 	since         string
+	allRefs       bool
 	staged        bool
 	secretsConfig string
 	maxFileSize   string
@@ -103,8 +105,9 @@ summary goes to stderr.
 The secret scanner reads every file under PATH (.gitignore'd ones too: a
 secret in an ignored file still leaks into images and artifacts) with
 gitleaks' rules, or with --history the lines added by every commit reachable
-from HEAD, or with --staged the lines added in the git index. Secrets are
-never printed: findings carry at most their first 4 characters.
+from HEAD (--all-refs: from every ref), or with --staged the lines added in
+the git index. Secrets are never printed: findings carry at most the prefix
+their rule's format makes public (AKIA..., ghp_...).
 
 Advisories come from the OSV API, or with --offline-db DIR from a local copy
 of the OSV export laid out as DIR/<Ecosystem>/all.zip (for example
@@ -116,7 +119,8 @@ missing ecosystem file is an error, never a pass.
   secgate scan --offline-db ~/osv --format sarif --output secgate.sarif .
   SECGATE_OFFLINE_DB=~/osv secgate scan --fail-on critical services/api
   secgate scan --staged                  # pre-commit: secrets in the lines about to be committed
-  secgate scan --history --since origin/main`,
+  secgate scan --history --since origin/main
+  secgate scan --history --all-refs      # every branch and tag, not only HEAD's history`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			root := "."
@@ -163,6 +167,7 @@ missing ecosystem file is an error, never a pass.
 	fl.StringSliceVar(&f.scanners, "scanners", nil, "scanners to run: deps, secrets, container (default all that apply; --history and --staged run secrets only)")
 	fl.BoolVar(&f.history, "history", false, "scan git history for secrets: the lines added by every commit reachable from HEAD")
 	fl.StringVar(&f.since, "since", "", "with --history, scan only the commits after `REF`")
+	fl.BoolVar(&f.allRefs, "all-refs", false, "with --history, scan the commits reachable from every ref (branches, tags, remote-tracking branches, stash), not from HEAD alone")
 	fl.BoolVar(&f.staged, "staged", false, "scan the lines added in the git index for secrets (for pre-commit)")
 	fl.StringVar(&f.secretsConfig, "secrets-config", "", "gitleaks-compatible rules `FILE` (default PATH/.gitleaks.toml if present, else gitleaks' rules)")
 	fl.StringVar(&f.maxFileSize, "max-file-size", "", "in the secret scan, do not read files larger than `SIZE` (e.g. 512KB, 10MB, 1GB); by default files of every size are read, in pieces")
@@ -201,13 +206,13 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 	if err != nil {
 		return nil, "", fmt.Errorf("invalid --max-layer-size %q: %w", f.maxLayerSize, err)
 	}
-	sopts := secrets.Options{MaxFileSize: maxSize, Since: f.since}
+	sopts := secrets.Options{MaxFileSize: maxSize, Since: f.since, AllRefs: f.allRefs}
 	switch {
-	case f.history && f.staged:
-		return nil, "", errors.New("--history and --staged exclude each other")
+	case f.staged && (f.history || f.since != "" || f.allRefs):
+		return nil, "", errors.New("--history (--since, --all-refs) and --staged exclude each other")
 	case f.staged:
 		sopts.Mode = secrets.Staged
-	case f.history || f.since != "":
+	case f.history || f.since != "" || f.allRefs:
 		sopts.Mode = secrets.History
 	}
 	outs, err := pairOutputs(f.formats, f.outputs)
@@ -234,6 +239,10 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 
 	start := time.Now()
 	progress := newProgress(stderr, f.quiet)
+	key, err := fingerprintKey()
+	if err != nil {
+		return nil, "", err
+	}
 	doc, err := gate.Run(cmd.Context(), gate.Options{
 		Path:        path,
 		Images:      f.images,
@@ -251,10 +260,11 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 			Registry:          container.OpenOptions{Timeout: f.registryTO},
 			MaxSecretFileSize: maxSize,
 		},
-		Baseline: f.baseline,
-		Policy:   popts,
-		Version:  buildVersion(),
-		Progress: progress.report,
+		Baseline:       f.baseline,
+		Policy:         popts,
+		FingerprintKey: key,
+		Version:        buildVersion(),
+		Progress:       progress.report,
 	})
 	progress.done()
 	if err != nil {
@@ -422,4 +432,22 @@ func writeReports(ctx context.Context, outs []reportOutput, rendered [][]byte, s
 		}
 	}
 	return nil
+}
+
+// minKeyLen is the shortest fingerprint key accepted: a short key can be
+// guessed along with the secret.
+const minKeyLen = 16
+
+// fingerprintKey reads the key of secret fingerprints from the environment
+// only: a flag would show it in process lists and shell history, a
+// configuration file in the repository.
+func fingerprintKey() ([]byte, error) {
+	key := os.Getenv(secretid.KeyEnv)
+	if key == "" {
+		return nil, nil
+	}
+	if len(key) < minKeyLen {
+		return nil, fmt.Errorf("invalid %s: shorter than %d characters", secretid.KeyEnv, minKeyLen)
+	}
+	return []byte(key), nil
 }

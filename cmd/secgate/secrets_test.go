@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -110,7 +111,7 @@ func TestSecretSources(t *testing.T) {
 					if f.Kind != findings.KindSecret || f.Scanner != findings.ScannerSecrets || f.Location.Path != w.path || f.Location.Line != w.line || f.Location.Column < 1 {
 						t.Errorf("%s: %+v", w.rule, f)
 					}
-					if f.Secret == nil || f.Secret.Confidence != "high" || f.Secret.Length == 0 || len([]rune(f.Secret.Redacted)) > 5 {
+					if f.Secret == nil || f.Secret.Confidence != "high" || len(f.Secret.Fingerprint) != 32 || len([]rune(f.Secret.Redacted)) > 11 {
 						t.Errorf("%s: secret %+v", w.rule, f.Secret)
 					}
 					if w.commit == "" && f.Commit != nil || w.commit != "" && (f.Commit == nil || f.Commit.SHA != w.commit || f.Commit.AuthorEmail != "dev@example.com" || f.Commit.Date != "2026-01-02T03:04:05Z") {
@@ -307,5 +308,109 @@ func TestGitleaksDocumentedConfigs(t *testing.T) {
 				t.Errorf("exit %d, findings %+v: %s", r.code, doc.Findings, r.stderr)
 			}
 		})
+	}
+}
+
+// SECGATE_FINGERPRINT_KEY keys the fingerprints of secrets: the same key
+// gives the same ids run after run, another key or none other ids; the key
+// appears in no output, and a short one is refused.
+func TestFingerprintKey(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "config.env"), "aws = "+awsKey+"\ndb_password = \"k8s"+"Prod2025Xq\"\n")
+	const key = "the repository's fingerprint key"
+	ids := func(k string) ([]string, string) {
+		t.Setenv("SECGATE_FINGERPRINT_KEY", k)
+		var out strings.Builder
+		var got []string
+		for _, format := range []string{"json", "sarif", "table", "markdown", "junit", "gitlab-secrets"} {
+			r := secgate(t, "scan", "--scanners", "secrets", "-f", format, dir)
+			if r.code != exitDenied {
+				t.Fatalf("%s: exit %d: %s", format, r.code, r.stderr)
+			}
+			out.WriteString(r.stdout + r.stderr)
+			if format == "json" {
+				for _, f := range decode(t, r.stdout).Findings {
+					got = append(got, f.ID+" "+f.Secret.Fingerprint)
+				}
+			}
+		}
+		return got, out.String()
+	}
+	a, out := ids(key)
+	b, _ := ids(key)
+	c, _ := ids("another repository's key")
+	d, _ := ids("")
+	if len(a) != 2 || !slices.Equal(a, b) {
+		t.Errorf("ids under one key differ between runs: %v %v", a, b)
+	}
+	if slices.Equal(a, c) || slices.Equal(a, d) {
+		t.Errorf("ids under other keys agree: %v %v %v", a, c, d)
+	}
+	if strings.Contains(out, key) || strings.Contains(out, "Prod2025Xq") {
+		t.Error("the key or the secret is in the output")
+	}
+	t.Setenv("SECGATE_FINGERPRINT_KEY", "tiny-k3y")
+	if r := secgate(t, "scan", "--scanners", "secrets", dir); r.code != exitError || !strings.Contains(r.stderr, "SECGATE_FINGERPRINT_KEY") || strings.Contains(r.stderr, "tiny-k3y") {
+		t.Errorf("short key: exit %d: %s", r.code, r.stderr)
+	}
+}
+
+// History follows renames: a moved file holding a secret keeps the one
+// finding of the commit that added the secret. --all-refs scans the
+// commits of every ref, such as a branch HEAD does not reach.
+func TestHistoryRenamesAndAllRefs(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir := t.TempDir()
+	runGit(t, dir, "init", "-q", "-b", "main")
+	runGit(t, dir, "config", "user.email", "dev@example.com")
+	runGit(t, dir, "config", "user.name", "Dev")
+	write(t, filepath.Join(dir, "config.go"), "package main\n\nconst awsKey = \""+awsKey+"\"\n")
+	runGit(t, dir, "add", ".")
+	runGit(t, dir, "commit", "-q", "-m", "add config")
+	added := runGit(t, dir, "rev-parse", "HEAD")
+	if err := os.Mkdir(filepath.Join(dir, "deploy"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	runGit(t, dir, "mv", "config.go", "deploy/config.go")
+	runGit(t, dir, "commit", "-q", "-m", "move config")
+	runGit(t, dir, "checkout", "-q", "-b", "feature")
+	write(t, filepath.Join(dir, "ci.yml"), "env:\n  TOKEN: "+githubToken+"\n")
+	runGit(t, dir, "add", "ci.yml")
+	runGit(t, dir, "commit", "-q", "-m", "add ci")
+	feature := runGit(t, dir, "rev-parse", "HEAD")
+	runGit(t, dir, "checkout", "-q", "main")
+
+	type found struct{ rule, path, commit string }
+	scan := func(args ...string) ([]found, findings.Document) {
+		r := secgate(t, append(append([]string{"scan", "-f", "json"}, args...), dir)...)
+		if r.code != exitDenied {
+			t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+		}
+		doc := decode(t, r.stdout)
+		var out []found
+		for _, f := range doc.Findings {
+			out = append(out, found{f.RuleID, f.Location.Path, f.Commit.SHA})
+		}
+		slices.SortFunc(out, func(a, b found) int { return strings.Compare(a.rule, b.rule) })
+		return out, doc
+	}
+	got, _ := scan("--history")
+	if want := []found{{"aws-access-token", "config.go", added}}; !slices.Equal(got, want) {
+		t.Errorf("--history: %v, want %v (the move is no new finding, the branch is not reached)", got, want)
+	}
+	got, doc := scan("--history", "--all-refs")
+	if want := []found{{"aws-access-token", "config.go", added}, {"github-pat", "ci.yml", feature}}; !slices.Equal(got, want) {
+		t.Errorf("--all-refs: %v, want %v", got, want)
+	}
+	if doc.Scans[0].Source != "git history of all refs" {
+		t.Errorf("source %q", doc.Scans[0].Source)
+	}
+	if got, _ = scan("--all-refs", "--since", added); len(got) != 1 || got[0].commit != feature {
+		t.Errorf("--all-refs --since: %v, want the feature commit alone", got)
+	}
+	if r := secgate(t, "scan", "--staged", "--all-refs", dir); r.code != exitError {
+		t.Errorf("--staged --all-refs: exit %d", r.code)
 	}
 }

@@ -10,7 +10,7 @@ secret(id, confidence) := {
 	"title": "AWS access key ID",
 	"severity": "critical",
 	"location": {"path": "config/prod.env", "line": 3, "column": 7},
-	"secret": {"redacted": "AKIA…", "length": 20, "confidence": confidence, "entropy": 3.9},
+	"secret": {"redacted": "AKIA…", "confidence": confidence, "fingerprint": "0123456789abcdef0123456789abcdef"},
 }
 
 test_high_confidence_denied if {
@@ -51,4 +51,19 @@ test_baseline_existing_only_warns if {
 	f := object.union(secret("old", "high"), {"baseline": "existing"})
 	count(secrets.deny) == 0 with input as {"findings": [f]}
 	count(secrets.warn) == 1 with input as {"findings": [f]}
+}
+
+test_skipped_files_warn if {
+	scan := {"scanner": "secrets", "target": ".", "stats": {"files": 10, "skipped_binary": 2, "skipped_too_large": 1, "skipped_link": 3}}
+	w := secrets.warn with input as {"scans": [scan], "findings": []}
+	w == {
+		{"msg": "secrets scan of .: 2 files not read (binary, stats.skipped_binary): a secret in them would pass unseen"},
+		{"msg": "secrets scan of .: 1 file not read (over --max-file-size, stats.skipped_too_large): a secret in them would pass unseen"},
+	}
+	count(secrets.deny) == 0 with input as {"scans": [scan], "findings": []}
+}
+
+test_image_layers_skipped_do_not_warn if {
+	scan := {"scanner": "container", "target": "app:1", "stats": {"secrets_skipped_binary": 40}}
+	count(secrets.warn) == 0 with input as {"scans": [scan], "findings": []}
 }

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -34,6 +33,7 @@ import (
 	"github.com/secgate/secgate/scanners"
 	"github.com/secgate/secgate/scanners/internal/osvlog"
 	"github.com/secgate/secgate/scanners/secrets"
+	"github.com/secgate/secgate/secretid"
 )
 
 // Options configure the container scanner.
@@ -71,6 +71,9 @@ func NewType(opts Options, env scanners.Env, rules *secrets.RuleSource) *Type {
 	if opts.Limits.MaxFileViews <= 0 {
 		opts.Limits.MaxFileViews = DefaultMaxFileViews
 	}
+	if env.SecretIDs == nil {
+		env.SecretIDs = secretid.New(nil)
+	}
 	return &Type{opts: opts, env: env, rules: rules}
 }
 
@@ -103,9 +106,7 @@ func (ty *Type) New(t scanners.Target) (scanners.Scanner, error) {
 // app:pr-42, a rebuilt layer), so its identity is what the finding says of
 // the problem instead: kind, rule, path in the image, package and
 // version, the image configuration entry (in a misconfiguration's title),
-// and for a secret its redacted prefix, length and entropy. Two different
-// secrets of one rule in one image file would have to agree on all three
-// to be taken for each other.
+// and for a secret its fingerprint.
 func (*Type) Identity(f *findings.Finding) string {
 	parts := []string{"container", string(f.Kind), f.RuleID}
 	if f.Kind == findings.KindMisconfiguration {
@@ -118,7 +119,7 @@ func (*Type) Identity(f *findings.Finding) string {
 		parts = append(parts, p.Ecosystem, p.Name, p.Version)
 	}
 	if s := f.Secret; s != nil {
-		parts = append(parts, s.Redacted, strconv.Itoa(s.Length), strconv.FormatFloat(s.Entropy, 'g', -1, 64))
+		parts = append(parts, s.Fingerprint)
 	}
 	return findings.Fingerprint(parts...)
 }
@@ -242,7 +243,7 @@ func (s *scanner) scan(ctx context.Context) (*scanners.Result, error) {
 			continue
 		}
 		layer := layerOf(string(l.DiffID()), l.Command())
-		fs, st, err := secrets.ScanFS(ctx, engine, l.FS(), "/", s.opts.MaxSecretFileSize)
+		fs, st, err := secrets.ScanFS(ctx, engine, s.env.SecretIDs, l.FS(), "/", s.opts.MaxSecretFileSize)
 		if err != nil {
 			return nil, fmt.Errorf("scan layer %d (%s) for secrets: %w", layer.Index, l.DiffID(), err)
 		}
@@ -379,7 +380,7 @@ func commandCleaner(ctx context.Context, engine *secrets.Engine) func(string) st
 		c := cmd
 		for _, hit := range engine.Detect(ctx, secrets.Blob{Path: "history", Content: []byte(cmd + "\n"), StartLine: 1}, nil) {
 			if hit.Secret != "" {
-				c = strings.ReplaceAll(c, hit.Secret, secrets.Redact(hit.Secret))
+				c = strings.ReplaceAll(c, hit.Secret, engine.Redact(hit))
 			}
 		}
 		cache[cmd] = c

@@ -228,7 +228,7 @@ func TestIdentity(t *testing.T) {
 			ID: id, Scanner: findings.ScannerContainer, Kind: findings.KindSecret, RuleID: "aws-access-token",
 			Location: findings.Location{Target: ref, Path: path[1:], Line: 3},
 			Image:    &findings.Image{Ref: ref, Path: path, Layer: &findings.Layer{Index: 1, DiffID: diffID}},
-			Secret:   &findings.Secret{Redacted: "AKIA…", Length: 20, Confidence: "high", Entropy: 3.68},
+			Secret:   &findings.Secret{Redacted: "AKIA…", Confidence: "high", Fingerprint: "0123456789abcdef0123456789abcdef"},
 		}
 	}
 	ty := NewType(Options{}, scanners.Env{}, nil)
@@ -247,8 +247,7 @@ func TestIdentity(t *testing.T) {
 	}{
 		{"rebuilt: other ref, layer, id, location", img("b", "app:pr-42", "sha256:2", "/app/.env"), true},
 		{"other file", img("c", "app:main", "sha256:1", "/app/.env.prod"), false},
-		{"other secret (entropy)", other(func(f *findings.Finding) { f.Secret.Entropy = 3.9 }), false},
-		{"other secret (length)", other(func(f *findings.Finding) { f.Secret.Length = 40 }), false},
+		{"other secret", other(func(f *findings.Finding) { f.Secret.Fingerprint = "fedcba9876543210fedcba9876543210" }), false},
 		{"other rule", other(func(f *findings.Finding) { f.RuleID = "github-pat" }), false},
 	}
 	for _, tc := range tests {

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -50,7 +51,8 @@ func corpus() map[string]string {
 func describe(fs []report.Finding) []string {
 	var out []string
 	for _, f := range fs {
-		out = append(out, fmt.Sprintf("%s %s:%d:%d %q", f.RuleID, f.File, f.StartLine, f.StartColumn, Redact(f.Secret)))
+		sum := sha256.Sum256([]byte(f.Secret)) // tells secrets apart in failures, never shows one
+		out = append(out, fmt.Sprintf("%s %s:%d:%d %x", f.RuleID, f.File, f.StartLine, f.StartColumn, sum[:4]))
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
@@ -114,16 +116,25 @@ func TestRuleShapes(t *testing.T) {
 	}
 }
 
+// A redacted secret shows the prefix its rule's format makes public and
+// nothing more: nothing for low-confidence rules, whose secrets are words.
 func TestRedact(t *testing.T) {
-	for in, want := range map[string]string{
-		"":                          "",
-		"abc":                       "…",
-		"hunter22":                  "hu…",
-		"AKIA" + "Z5Q3RT7WN2XK4PLM": "AKIA…", // assembled: no key in the source
-		"ünïcødé-secret":            "ünï…",
+	rules, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ rule, secret, want string }{
+		{"aws-access-token", awsKey, "AKIA…"},
+		{"github-pat", ghToken, "ghp_…"},
+		{"private-key", pemKey, "-----BEGIN…"},
+		{"slack-webhook-url", slackURL, "…"},
+		{"generic-api-key", "k8sProd2025Xq", "…"},
+		{"generic-api-key", "token-" + "a1b2c3d4e5f6", "…"},
+		{"pkcs12-file", "", ""},
+		{"no-such-rule", "abc", "…"},
 	} {
-		if got := Redact(in); got != want {
-			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		if got := rules.byID[tt.rule].redact(tt.secret); got != tt.want {
+			t.Errorf("%s: redact = %q, want %q", tt.rule, got, tt.want)
 		}
 	}
 }

@@ -1,14 +1,12 @@
 package secrets
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/zricethezav/gitleaks/v8/report"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/secretid"
 )
 
 // allowSignatures on a finding's line drop the finding, as gitleaks does for
@@ -25,12 +23,17 @@ func allowed(f report.Finding) bool {
 }
 
 // toFinding turns a gitleaks finding into a secgate finding. The secret
-// itself goes only into a hash: the finding keeps at most its first four
-// characters and its length.
-func toFinding(f report.Finding, r *rule) findings.Finding {
-	sum := sha256.Sum256([]byte(f.Secret))
+// itself goes only into its fingerprint (keyed or slow, see package
+// secretid): the finding keeps the prefix its rule's format makes public.
+func toFinding(f report.Finding, r *rule, ids *secretid.Deriver) findings.Finding {
+	var fp string
+	if f.Secret != "" {
+		// The scope salts the fingerprint: a guess is tested per rule
+		// and file, never against every report at once.
+		fp = ids.Of(f.RuleID+"\x00"+f.File, f.Secret)
+	}
 	out := findings.Finding{
-		ID:       findings.Fingerprint(findings.ScannerSecrets, f.RuleID, f.File, hex.EncodeToString(sum[:])),
+		ID:       findings.Fingerprint(findings.ScannerSecrets, f.RuleID, f.File, fp),
 		Kind:     findings.KindSecret,
 		Scanner:  findings.ScannerSecrets,
 		RuleID:   f.RuleID,
@@ -38,10 +41,9 @@ func toFinding(f report.Finding, r *rule) findings.Finding {
 		Severity: r.severity,
 		Location: findings.Location{Path: f.File, Line: f.StartLine, Column: f.StartColumn},
 		Secret: &findings.Secret{
-			Redacted:   Redact(f.Secret),
-			Length:     utf8.RuneCountInString(f.Secret),
-			Confidence: r.confidence,
-			Entropy:    float64(int(f.Entropy*100)) / 100,
+			Redacted:    r.redact(f.Secret),
+			Confidence:  r.confidence,
+			Fingerprint: fp,
 		},
 	}
 	if f.Commit != "" {
@@ -50,18 +52,9 @@ func toFinding(f report.Finding, r *rule) findings.Finding {
 	return out
 }
 
-// Redact keeps at most the first 4 characters of a secret, fewer for short
-// ones (a quarter of its length), followed by an ellipsis.
-func Redact(secret string) string {
-	n := utf8.RuneCountInString(secret)
-	if n == 0 {
-		return ""
-	}
-	keep := min(4, n/4)
-	i := 0
-	for range keep {
-		_, size := utf8.DecodeRuneInString(secret[i:])
-		i += size
-	}
-	return secret[:i] + "…"
+// Redact returns what a report may show of the secret of f, a finding of
+// the engine's rules: the prefix its rule's format makes public and an
+// ellipsis.
+func (e *Engine) Redact(f report.Finding) string {
+	return e.rules.byID[f.RuleID].redact(f.Secret)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/secretid"
 )
 
 // fsSource yields the regular files of an fs.FS: a container image layer.
@@ -60,12 +61,13 @@ func (s *fsSource) blobs(ctx context.Context, yield func(Blob) error) error {
 }
 
 // ScanFS scans the regular files of fsys (a container image layer) with the
-// engine; when maxSize is above zero, the content of larger files is not
-// read. Finding paths are prefix joined with the file's path. It returns
-// the findings and counts of what was read and skipped.
-func ScanFS(ctx context.Context, e *Engine, fsys fs.FS, prefix string, maxSize int64) ([]findings.Finding, map[string]int, error) {
+// engine, fingerprinting secrets with ids; when maxSize is above zero, the
+// content of larger files is not read. Finding paths are prefix joined
+// with the file's path. It returns the findings and counts of what was
+// read and skipped.
+func ScanFS(ctx context.Context, e *Engine, ids *secretid.Deriver, fsys fs.FS, prefix string, maxSize int64) ([]findings.Finding, map[string]int, error) {
 	src := &fsSource{fsys: fsys, prefix: prefix, maxSize: maxSize}
-	fs, sum, err := scan(ctx, e, src)
+	fs, sum, err := scan(ctx, e, src, ids)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -22,6 +22,7 @@ type gitSource struct {
 	dir     string
 	history bool
 	since   string
+	allRefs bool
 
 	mu     sync.Mutex
 	counts map[string]int
@@ -84,16 +85,22 @@ func (g *gitSource) blobs(ctx context.Context, yield func(Blob) error) error {
 			return err
 		}
 		g.shallow = strings.TrimSpace(string(out)) == "true"
-		rev := "HEAD"
+		revs := []string{"HEAD"}
+		if g.allRefs {
+			revs = []string{"--all"}
+		}
 		if g.since != "" {
 			if _, err := git(ctx, g.dir, "rev-parse", "--verify", "--quiet", g.since+"^{commit}"); err != nil {
 				return wrapSource("--since %s: not a commit in %s", g.since, g.dir)
 			}
-			rev = g.since + "..HEAD"
+			revs = append(revs, "^"+g.since)
 		}
-		args = []string{"log", "--full-history", "--date=iso-strict", rev}
+		args = append([]string{"log", "--full-history", "--date=iso-strict"}, revs...)
 	}
-	args = append(args, "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--", ".")
+	// -M follows renames: a moved file shows no added line, so a secret it
+	// holds keeps the finding of the commit that added it, instead of
+	// coming back as a new one at the new path.
+	args = append(args, "-p", "-U0", "-M", "--no-color", "--no-ext-diff", "--no-textconv", "--", ".")
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", g.dir}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

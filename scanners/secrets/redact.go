@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+
+	"github.com/zricethezav/gitleaks/v8/report"
 )
 
 // Redactor hides the secrets in text that secgate writes and that quotes
@@ -20,22 +22,19 @@ func NewRedactor(rules *Rules) *Redactor {
 }
 
 // Text returns s with every secret the rules find in it replaced by its
-// redacted form (Redact): at most its first 4 characters and an ellipsis.
+// redacted form (Engine.Redact): the prefix its rule's format makes public
+// and an ellipsis.
 func (r *Redactor) Text(ctx context.Context, s string) string {
 	if r == nil || s == "" {
 		return s
 	}
 	hits := r.engine.Detect(ctx, Blob{Path: "secgate-output", Content: []byte(s + "\n"), StartLine: 1}, nil)
-	var found []string
+	// Longest first, so that a secret holding another is replaced whole.
+	slices.SortFunc(hits, func(a, b report.Finding) int { return len(b.Secret) - len(a.Secret) })
 	for _, h := range hits {
 		if h.Secret != "" {
-			found = append(found, h.Secret)
+			s = strings.ReplaceAll(s, h.Secret, r.engine.Redact(h))
 		}
-	}
-	// Longest first, so that a secret holding another is replaced whole.
-	slices.SortFunc(found, func(a, b string) int { return len(b) - len(a) })
-	for _, secret := range slices.Compact(found) {
-		s = strings.ReplaceAll(s, secret, Redact(secret))
 	}
 	return s
 }

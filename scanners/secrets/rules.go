@@ -23,6 +23,8 @@ type Rules struct {
 	cfg config.Config
 	// rules by id, sorted by id.
 	rules []*rule
+	// byID holds every rule, path rules included.
+	byID map[string]*rule
 	// pathOnly detects the rules that match a file by its path alone
 	// (pkcs12-file); it is run once per file.
 	pathOnly *detect.Detector
@@ -52,6 +54,33 @@ type rule struct {
 	severity   findings.Severity
 	confidence string
 	title      string
+	// keywords are the rule's, lower case.
+	keywords []string
+}
+
+// maxShown is the longest public prefix a redacted secret shows.
+const maxShown = 10
+
+// redact returns the part of secret that the rule's format makes public
+// and an ellipsis: the longest of its keywords that the secret starts with
+// ("AKIA", "ghp_", "-----BEGIN"), when that is at most maxShown characters
+// and less than half the secret. Any other character would narrow a guess:
+// nothing else is shown, and nothing at all for low-confidence rules,
+// whose secrets are often words.
+func (r *rule) redact(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	shown := 0
+	if r != nil && r.confidence != ConfidenceLow {
+		lower := strings.ToLower(secret)
+		for _, k := range r.keywords {
+			if len(k) > shown && len(k) <= maxShown && 2*len(k) < len(secret) && strings.HasPrefix(lower, k) {
+				shown = len(k)
+			}
+		}
+	}
+	return secret[:shown] + "…"
 }
 
 // Confidence of a secret finding.
@@ -347,9 +376,17 @@ func compile(cfg config.Config) (*Rules, error) {
 			severity:    severityOf(id),
 			confidence:  confidenceOf(id, cr),
 			title:       titleOf(id, cr),
+			keywords:    cr.Keywords,
 		})
 	}
 	slices.SortFunc(r.rules, func(a, b *rule) int { return strings.Compare(a.id, b.id) })
+	r.byID = map[string]*rule{}
+	for _, x := range r.rules {
+		r.byID[x.id] = x
+	}
+	for id, cr := range pathOnly.Rules {
+		r.byID[id] = &rule{id: id, severity: severityOf(id), confidence: confidenceOf(id, cr), title: titleOf(id, cr), keywords: cr.Keywords}
+	}
 	r.pathOnly = detect.NewDetector(pathOnly)
 	r.full = detect.NewDetector(cfg)
 	r.full.MaxDecodeDepth = maxDecodeDepth

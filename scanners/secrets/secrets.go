@@ -23,6 +23,7 @@ import (
 
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/scanners"
+	"github.com/secgate/secgate/secretid"
 )
 
 func init() {
@@ -54,6 +55,9 @@ type Options struct {
 	Mode Mode
 	// Since limits History to commits after this revision.
 	Since string
+	// AllRefs scans, in History, the commits reachable from every ref
+	// (git log --all) rather than from HEAD.
+	AllRefs bool
 	// MaxFileSize, when above zero, is the size in bytes above which a
 	// file's content is not read (it is counted as skipped_too_large).
 	// By default files of every size are read, in pieces.
@@ -71,6 +75,9 @@ type Type struct {
 
 // NewType returns the secret scanner of a run, with its rules from rules.
 func NewType(opts Options, env scanners.Env, rules *RuleSource) *Type {
+	if env.SecretIDs == nil {
+		env.SecretIDs = secretid.New(nil)
+	}
 	return &Type{opts: opts, env: env, rules: rules}
 }
 
@@ -95,7 +102,7 @@ func (ty *Type) New(t scanners.Target) (scanners.Scanner, error) {
 }
 
 // Identity implements scanners.Type: the finding's ID, a fingerprint of the
-// rule, the file's path in the target and a hash of the secret.
+// rule, the file's path in the target and the secret's fingerprint.
 func (*Type) Identity(f *findings.Finding) string { return f.ID }
 
 type scanner struct {
@@ -123,7 +130,7 @@ func (s *scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 	var history *gitSource
 	switch s.opts.Mode {
 	case History:
-		history = &gitSource{dir: path, history: true, since: s.opts.Since}
+		history = &gitSource{dir: path, history: true, since: s.opts.Since, allRefs: s.opts.AllRefs}
 		src = history
 	case Staged:
 		src = &gitSource{dir: path}
@@ -133,7 +140,7 @@ func (s *scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 	if len(s.env.Exclude) > 0 && s.opts.Mode != Tree {
 		src = &excludeSource{source: src, exclude: s.env.Exclude}
 	}
-	fs, totals, err := scan(ctx, engine, src)
+	fs, totals, err := scan(ctx, engine, src, s.env.SecretIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -144,8 +151,11 @@ func (s *scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 	switch s.opts.Mode {
 	case History:
 		scan.Source = "git history"
+		if s.opts.AllRefs {
+			scan.Source = "git history of all refs"
+		}
 		if s.opts.Since != "" {
-			scan.Source = "git history after " + s.opts.Since
+			scan.Source += " after " + s.opts.Since
 		}
 		if stats["commits"] == 0 {
 			scan.Warnings = []string{"no commit to scan"}
@@ -257,7 +267,7 @@ func (t totals) add(stats map[string]int) {
 
 // scan runs the engine over every blob of src on all cores and returns the
 // findings, sorted and deduplicated by ID, and its totals.
-func scan(ctx context.Context, e *Engine, src source) ([]findings.Finding, totals, error) {
+func scan(ctx context.Context, e *Engine, src source, ids *secretid.Deriver) ([]findings.Finding, totals, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	blobs := make(chan Blob, 64)
@@ -268,17 +278,6 @@ func scan(ctx context.Context, e *Engine, src source) ([]findings.Finding, total
 		readErr error
 		wg      sync.WaitGroup
 	)
-	byID := map[string]*rule{}
-	for _, r := range e.rules.rules {
-		byID[r.id] = r
-	}
-	pathRule := func(id string) *rule {
-		if r, ok := byID[id]; ok {
-			return r
-		}
-		cr := e.rules.pathOnly.Config.Rules[id]
-		return &rule{id: id, severity: severityOf(id), confidence: confidenceOf(id, cr), title: titleOf(id, cr)}
-	}
 	fail := func(err error) {
 		mu.Lock()
 		if readErr == nil {
@@ -332,7 +331,7 @@ func scan(ctx context.Context, e *Engine, src source) ([]findings.Finding, total
 				var local []findings.Finding
 				for _, f := range finish(found) {
 					if !allowed(f) {
-						local = append(local, toFinding(f, pathRule(f.RuleID)))
+						local = append(local, toFinding(f, e.rules.byID[f.RuleID], ids))
 					}
 				}
 				mu.Lock()
