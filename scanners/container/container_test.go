@@ -247,7 +247,7 @@ func TestIdentity(t *testing.T) {
 	}{
 		{"rebuilt: other ref, layer, id, location", img("b", "app:pr-42", "sha256:2", "/app/.env"), true},
 		{"other file", img("c", "app:main", "sha256:1", "/app/.env.prod"), false},
-		{"other secret", other(func(f *findings.Finding) { f.Secret.Fingerprint = "fedcba9876543210fedcba9876543210" }), false},
+		{"other secret", other(func(f *findings.Finding) { f.Secret.Fingerprint = "00000000000000000000000000000002" }), false},
 		{"other rule", other(func(f *findings.Finding) { f.RuleID = "github-pat" }), false},
 	}
 	for _, tc := range tests {

@@ -128,7 +128,7 @@ func TestRedact(t *testing.T) {
 		{"github-pat", ghToken, "ghp_…"},
 		{"private-key", pemKey, "-----BEGIN…"},
 		{"slack-webhook-url", slackURL, "…"},
-		{"generic-api-key", "k8sProd2025Xq", "…"},
+		{"generic-api-key", weakSecret, "…"},
 		{"generic-api-key", "token-" + "a1b2c3d4e5f6", "…"},
 		{"pkcs12-file", "", ""},
 		{"no-such-rule", "abc", "…"},
