@@ -32,6 +32,20 @@ func runGit(t *testing.T, dir string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// newRepo returns an empty git repository on branch main with an author
+// set; it skips the test when git is not installed.
+func newRepo(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir := t.TempDir()
+	runGit(t, dir, "init", "-q", "-b", "main")
+	runGit(t, dir, "config", "user.email", "dev@example.com")
+	runGit(t, dir, "config", "user.name", "Dev")
+	return dir
+}
+
 // write writes a file, and the directories it lies in.
 func write(t *testing.T, path, content string) {
 	t.Helper()
@@ -48,13 +62,7 @@ func write(t *testing.T, path, content string) {
 // and a Slack webhook staged but not committed. It returns the repo and the
 // commits that added the AWS key and the GitHub token.
 func secretsRepo(t *testing.T) (dir, awsCommit, githubCommit string) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-	dir = t.TempDir()
-	runGit(t, dir, "init", "-q", "-b", "main")
-	runGit(t, dir, "config", "user.email", "dev@example.com")
-	runGit(t, dir, "config", "user.name", "Dev")
+	dir = newRepo(t)
 	write(t, filepath.Join(dir, "config.go"), "package main\n\n// Deploy settings.\nconst awsKey = \""+awsKey+"\"\n")
 	runGit(t, dir, "add", ".")
 	runGit(t, dir, "commit", "-q", "-m", "add config")
@@ -257,16 +265,10 @@ func TestSkippedInput(t *testing.T) {
 // (demo/tls/user.pfx, as in a real repository), and in history after a
 // later commit removed it (client.p12).
 func TestPKCS12Reported(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	dir := newRepo(t)
 	// The first bytes of a DER PKCS#12 PFX: SEQUENCE, version 3, then
 	// the authSafe, here filled with binary noise (NUL bytes included).
 	der := "\x30\x82\x0a\x3f\x02\x01\x03\x30\x82\x0a\x05\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01" + strings.Repeat("\x00\xa0\x82\x09\xf6", 64)
-	dir := t.TempDir()
-	runGit(t, dir, "init", "-q", "-b", "main")
-	runGit(t, dir, "config", "user.email", "dev@example.com")
-	runGit(t, dir, "config", "user.name", "Dev")
 	write(t, filepath.Join(dir, "client.p12"), der)
 	runGit(t, dir, "add", ".")
 	runGit(t, dir, "commit", "-q", "-m", "add client cert")
@@ -359,13 +361,7 @@ func TestFingerprintKey(t *testing.T) {
 // finding of the commit that added the secret. --all-refs scans the
 // commits of every ref, such as a branch HEAD does not reach.
 func TestHistoryRenamesAndAllRefs(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-	dir := t.TempDir()
-	runGit(t, dir, "init", "-q", "-b", "main")
-	runGit(t, dir, "config", "user.email", "dev@example.com")
-	runGit(t, dir, "config", "user.name", "Dev")
+	dir := newRepo(t)
 	write(t, filepath.Join(dir, "config.go"), "package main\n\nconst awsKey = \""+awsKey+"\"\n")
 	runGit(t, dir, "add", ".")
 	runGit(t, dir, "commit", "-q", "-m", "add config")

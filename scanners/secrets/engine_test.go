@@ -58,17 +58,25 @@ func describe(fs []report.Finding) []string {
 	return slices.Compact(out)
 }
 
-// TestEngineMatchesGitleaks: on every file of the corpus, the engine finds
-// exactly what one gitleaks detector run over the whole file finds (with
-// gitleaks' default decoding depth), whatever windows it used.
-func TestEngineMatchesGitleaks(t *testing.T) {
+// engineAndOracle returns an engine of the default rules and, as the
+// oracle, one gitleaks detector of the same rules with gitleaks' default
+// decoding depth.
+func engineAndOracle(t *testing.T) (*Engine, *detect.Detector) {
+	t.Helper()
 	rules, err := DefaultRules()
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := NewEngine(rules)
 	ref := detect.NewDetector(rules.cfg)
 	ref.MaxDecodeDepth = maxDecodeDepth
+	return NewEngine(rules), ref
+}
+
+// TestEngineMatchesGitleaks: on every file of the corpus, the engine finds
+// exactly what one gitleaks detector run over the whole file finds (with
+// gitleaks' default decoding depth), whatever windows it used.
+func TestEngineMatchesGitleaks(t *testing.T) {
+	e, ref := engineAndOracle(t)
 	total := 0
 	for path, content := range corpus() {
 		got := describe(e.Detect(context.Background(), Blob{Path: path, Content: []byte(content), StartLine: 1}, nil))
@@ -163,13 +171,7 @@ func writeFile(p, s string) error { return os.WriteFile(p, []byte(s), 0o644) }
 // rule gitleaks reports, and the engine must report exactly what gitleaks
 // does on it.
 func TestFoundWhereGitleaksFinds(t *testing.T) {
-	rules, err := DefaultRules()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := NewEngine(rules)
-	ref := detect.NewDetector(rules.cfg)
-	ref.MaxDecodeDepth = maxDecodeDepth
+	e, ref := engineAndOracle(t)
 	for _, tt := range []struct {
 		name, content, rule string
 	}{

@@ -7,7 +7,7 @@ import (
 )
 
 // An error message that quotes a secret, as osv-scalibr's go.mod parser
-// does, keeps at most its first 4 characters.
+// does, keeps at most the prefix its rule's format makes public.
 func TestRedactorText(t *testing.T) {
 	rules, err := DefaultRules()
 	if err != nil {

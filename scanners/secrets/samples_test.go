@@ -99,33 +99,26 @@ func TestGitleaksSamples(t *testing.T) {
 	fmt.Fprintf(&table, "| rule | true positives | found by gitleaks %s | found by secgate | false positives | reported by gitleaks | reported by secgate |\n| --- | --- | --- | --- | --- | --- | --- |\n", c.Gitleaks)
 	var total struct{ tps, gitleaksTP, secgateTP, fps, gitleaksFP, secgateFP, differ int }
 	for _, r := range c.Rules {
-		var gTP, sTP, gFP, sFP int
-		for i, s := range r.TPs {
-			theirs, ours := scan(s)
-			if has(theirs, r.ID) {
-				gTP++
+		// tally counts the samples of one kind each side reports for
+		// the rule, and fails on every sample where the two differ.
+		tally := func(kind string, samples []sample) (gitleaks, secgate int) {
+			for i, s := range samples {
+				theirs, ours := scan(s)
+				if has(theirs, r.ID) {
+					gitleaks++
+				}
+				if has(ours, r.ID) {
+					secgate++
+				}
+				if !slices.Equal(theirs, ours) {
+					total.differ++
+					t.Errorf("%s %s %d %q:\n gitleaks: %v\n secgate:  %v", r.ID, kind, i, s.Content, theirs, ours)
+				}
 			}
-			if has(ours, r.ID) {
-				sTP++
-			}
-			if !slices.Equal(theirs, ours) {
-				total.differ++
-				t.Errorf("%s true positive %d %q:\n gitleaks: %v\n secgate:  %v", r.ID, i, s.Content, theirs, ours)
-			}
+			return gitleaks, secgate
 		}
-		for i, s := range r.FPs {
-			theirs, ours := scan(s)
-			if has(theirs, r.ID) {
-				gFP++
-			}
-			if has(ours, r.ID) {
-				sFP++
-			}
-			if !slices.Equal(theirs, ours) {
-				total.differ++
-				t.Errorf("%s false positive %d %q:\n gitleaks: %v\n secgate:  %v", r.ID, i, s.Content, theirs, ours)
-			}
-		}
+		gTP, sTP := tally("true positive", r.TPs)
+		gFP, sFP := tally("false positive", r.FPs)
 		fmt.Fprintf(&table, "| %s | %d | %d | %d | %d | %d | %d |\n", r.ID, len(r.TPs), gTP, sTP, len(r.FPs), gFP, sFP)
 		total.tps += len(r.TPs)
 		total.gitleaksTP += gTP
