@@ -17,8 +17,14 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is set at build time with -ldflags "-X main.version=v1.2.3".
-var version = ""
+// version, commit and date are set at build time by the release build
+// (.goreleaser.yaml: -ldflags "-X main.version=1.2.3 -X main.commit=...
+// -X main.date=..."); a source build leaves them empty.
+var (
+	version = ""
+	commit  = ""
+	date    = ""
+)
 
 func main() {
 	os.Exit(execute(os.Args[1:]))
@@ -88,7 +94,15 @@ func newVersionCmd(stdout io.Writer) *cobra.Command {
 		Short: "Print secgate's version",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprintf(stdout, "secgate %s\n", buildVersion())
+			line := "secgate " + buildVersion()
+			if c, d := buildCommit(); c != "" {
+				line += " (commit " + c
+				if d != "" {
+					line += ", " + d
+				}
+				line += ")"
+			}
+			_, err := fmt.Fprintln(stdout, line)
 			return err
 		},
 	}
@@ -104,4 +118,26 @@ func buildVersion() string {
 		return bi.Main.Version
 	}
 	return "dev"
+}
+
+// buildCommit is the commit and date stamped at link time, else the ones
+// the Go toolchain records for a build in a git checkout.
+func buildCommit() (string, string) {
+	if commit != "" {
+		return commit, date
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "", ""
+	}
+	var rev, at string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		}
+	}
+	return rev, at
 }
