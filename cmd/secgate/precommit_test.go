@@ -35,11 +35,12 @@ func TestPreCommitHooksManifest(t *testing.T) {
 	if err := yaml.Unmarshal(data, &hooks); err != nil {
 		t.Fatalf(".pre-commit-hooks.yaml: %v", err)
 	}
-	if len(hooks) != 2 {
-		t.Errorf("%d hooks, want 2", len(hooks))
+	if len(hooks) != 3 {
+		t.Errorf("%d hooks, want 3", len(hooks))
 	}
 	for _, tt := range []struct{ id, language string }{
-		{"secgate", "golang"},
+		{"secgate", "script"},
+		{"secgate-source", "golang"},
 		{"secgate-system", "system"},
 	} {
 		t.Run(tt.id, func(t *testing.T) {
@@ -56,11 +57,16 @@ func TestPreCommitHooksManifest(t *testing.T) {
 			}
 			// The golang variant runs the binary `go install ./...` builds
 			// from the module: the first word must name a main package.
+			// The script variant runs a script of this repository.
 			fields := strings.Fields(h.Entry)
-			if len(fields) < 3 || fields[0] != "secgate" || !strings.Contains(h.Entry, "scan --staged") {
+			if len(fields) < 3 || !strings.Contains(h.Entry, "scan --staged") {
 				t.Errorf("entry %q, want secgate scan --staged", h.Entry)
 			}
-			if fi, err := os.Stat(filepath.Join(repoRoot, "cmd", fields[0], "main.go")); err != nil || fi.IsDir() {
+			if h.Language == "script" {
+				if fi, err := os.Stat(filepath.Join(repoRoot, fields[0])); err != nil || fi.Mode()&0o111 == 0 {
+					t.Errorf("entry runs %q, which is no executable script of the repository", fields[0])
+				}
+			} else if fi, err := os.Stat(filepath.Join(repoRoot, "cmd", fields[0], "main.go")); fields[0] != "secgate" || err != nil || fi.IsDir() {
 				t.Errorf("entry runs %q, but there is no cmd/%s/main.go", fields[0], fields[0])
 			}
 			all := slices.Concat(fields[1:], h.Args) // scan --staged ... args
@@ -231,7 +237,9 @@ func (e *preCommitEnv) checkCommits(t *testing.T, project string, timeout time.D
 	// (b) A clean commit passes, and the hook did run.
 	e.write(t, filepath.Join(project, "README.md"), "# demo\n\nNothing secret here.\n")
 	e.must(t, project, "git", "add", "-A")
+	start := time.Now()
 	out, err := commit(t, "clean")
+	first := time.Since(start)
 	if err != nil {
 		t.Fatalf("clean commit failed: %v\n%s", err, out)
 	}
@@ -272,9 +280,11 @@ func (e *preCommitEnv) checkCommits(t *testing.T, project string, timeout time.D
 	e.must(t, project, "git", "reset", "-q", "--", "deploy.env", "ci.yml")
 	e.write(t, filepath.Join(project, "main.go"), "package main\n\nfunc main() {}\n")
 	e.must(t, project, "git", "add", "main.go")
+	start = time.Now()
 	if out, err := commit(t, "clean again"); err != nil {
 		t.Fatalf("clean commit after unstaging failed: %v\n%s", err, out)
 	}
+	t.Logf("first commit (pre-commit sets the hook up) %s, a later one %s", first.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 
 	// An accepted false positive, marked on its line, passes.
 	e.write(t, filepath.Join(project, "deploy.env"), "AWS_ACCESS_KEY_ID="+awsKeyPC+" # secgate:allow documentation example\n")
@@ -333,6 +343,48 @@ func TestPreCommitGolangHook(t *testing.T) {
 	e := newPreCommitEnv(t, t.TempDir())
 	e.env = append(e.env, "GOMODCACHE="+goEnv("GOMODCACHE"), "GOCACHE="+goEnv("GOCACHE"), "GOPROXY="+goEnv("GOPROXY"))
 	hooks, rev := e.hooksRepo(t, files)
-	project := e.project(t, hooks, rev, "secgate")
+	project := e.project(t, hooks, rev, "secgate-source")
 	e.checkCommits(t, project, 15*time.Minute)
+}
+
+// TestPreCommitReleaseHook drives the real pre-commit tool with the default
+// hook, which downloads the release its revision's VERSION names: here a
+// release on a loopback server (the hooks
+// repository says VERSION 9.9.9). No secgate on PATH, no Go in the hook.
+func TestPreCommitReleaseHook(t *testing.T) {
+	requirePreCommit(t)
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl not installed")
+	}
+	// The release's binary: this test binary, which runs secgate when
+	// childEnv is set (TestMain), so that nothing has to be built.
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newReleaseOf(t, "9.9.9", "#!/bin/sh\n"+childEnv+"=1 exec '"+self+"' \"$@\"\n", false)
+	e := newPreCommitEnv(t, t.TempDir())
+	e.env = append(e.env, "SECGATE_DOWNLOAD_URL="+r.srv.URL, "SECGATE_CACHE_DIR="+t.TempDir())
+	hooks := t.TempDir()
+	for _, f := range []string{".pre-commit-hooks.yaml", "scripts/install.sh", "scripts/pre-commit-release.sh"} {
+		data, err := os.ReadFile(filepath.Join(repoRoot, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(hooks, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(hooks, f), data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.write(t, filepath.Join(hooks, "VERSION"), "9.9.9\n")
+	e.gitInit(t, hooks)
+	e.must(t, hooks, "git", "add", "-A")
+	e.must(t, hooks, "git", "commit", "-q", "-m", "hooks")
+	project := e.project(t, hooks, e.must(t, hooks, "git", "rev-parse", "HEAD"), "secgate")
+	e.checkCommits(t, project, 2*time.Minute)
+	if r.downloads.Load() != 1 {
+		t.Errorf("the release was downloaded %d times, want once", r.downloads.Load())
+	}
 }
