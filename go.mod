@@ -27,6 +27,8 @@ require (
 	osv.dev/bindings/go v0.0.0-20260805021707-3a57b89df3b6
 )
 
+require golang.org/x/crypto/x509roots/fallback v0.0.0-20261030153154-30a33513ff6d // indirect
+
 require (
 	bitbucket.org/creachadair/stringset v0.0.14 // indirect
 	cloud.google.com/go/compute/metadata v0.9.0 // indirect

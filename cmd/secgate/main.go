@@ -15,6 +15,11 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	// Mozilla's root certificates, used only where the system has none
+	// (the scratch image of Dockerfile): HTTPS to the OSV API and to
+	// registries works there too.
+	_ "golang.org/x/crypto/x509roots/fallback"
 )
 
 // version, commit and date are set at build time by the release build

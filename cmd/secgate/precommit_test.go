@@ -299,12 +299,7 @@ func (e *preCommitEnv) checkCommits(t *testing.T, project string, timeout time.D
 // freshly built secgate first on PATH. It needs no network.
 func TestPreCommitSystemHook(t *testing.T) {
 	requirePreCommit(t)
-	bin := t.TempDir()
-	build := exec.CommandContext(t.Context(), "go", "build", "-buildvcs=false", "-o", filepath.Join(bin, "secgate"), ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	e := newPreCommitEnv(t, bin)
+	e := newPreCommitEnv(t, filepath.Dir(secgateBinary(t)))
 	hooks, rev := e.hooksRepo(t, []string{".pre-commit-hooks.yaml"})
 	project := e.project(t, hooks, rev, "secgate-system")
 	e.checkCommits(t, project, 2*time.Minute)
