@@ -16,8 +16,11 @@ import (
 const (
 	// GitLabSchemaVersion is the version of GitLab's security report
 	// schemas (gitlab-org/security-products/security-report-schemas) the
-	// gitlab and gitlab-secrets formats write.
-	GitLabSchemaVersion = "15.2.1"
+	// gitlab, gitlab-secrets and gitlab-container formats write. Every
+	// GitLab release from 16.0 to 18.x accepts 15.0.6; a later revision
+	// (15.1, 15.2) is rejected by the releases that predate it (GitLab
+	// issues 497405 and 517707). See docs/ci.md.
+	GitLabSchemaVersion = "15.0.6"
 
 	gitlabSchemaBase = "https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/v" + GitLabSchemaVersion + "/dist/"
 
@@ -40,27 +43,35 @@ type gitlabKind int
 const (
 	gitlabDependencyScanning gitlabKind = iota
 	gitlabSecretDetection
+	gitlabContainerScanning
 )
 
 // gitlabOutputter writes a GitLab security report (schema
 // GitLabSchemaVersion), for artifacts:reports in .gitlab-ci.yml. One file
-// holds one report type, so there are two formats:
+// holds one report type, so there are three formats:
 //
 //   - gitlab: a dependency_scanning report of the vulnerability findings
-//     with a package (dependencies and container images), location the
-//     lockfile (or the image path) and the package and version;
+//     with a package that the dependency scanner found, location the
+//     lockfile and the package and version; its dependency_files (which
+//     the schema requires) is empty, as secgate reports no inventory;
 //   - gitlab-secrets: a secret_detection report of the secret findings,
-//     location the file, line and commit (0000000 outside git history).
+//     of the working tree, git history and images, location the file,
+//     line and commit (0000000 outside git history);
+//   - gitlab-container: a container_scanning report of the vulnerability
+//     findings with a package that the container scanner found in an
+//     image, location the image, its operating system (the package's OSV
+//     ecosystem) and the package and version.
 //
 // Every such finding is reported whatever the policy decided (GitLab tracks
 // and dismisses vulnerabilities itself); the description states secgate's
 // decision, the policy messages and the waiver. Vulnerability ids are the
 // finding IDs (stable fingerprints), identifiers the advisory id first, then
 // its aliases (type cve, ghsa, cwe, else osv), links the advisory
-// references that are URLs. Secrets are never written, not even redacted.
-// scan.start_time and end_time come from Options.StartTime and EndTime
-// (see Options). Misconfiguration findings are in neither report. See
-// docs/outputs.md.
+// references that are URLs. Only the fields the declared schema defines are
+// written. Secrets are never written, not even redacted. scan.start_time
+// and end_time come from Options.StartTime and EndTime (see Options).
+// Misconfiguration findings are in none of the reports: no schema of the
+// three has a location for them. See docs/outputs.md.
 type gitlabOutputter struct {
 	opts Options
 	kind gitlabKind
@@ -71,6 +82,9 @@ type gitlabReport struct {
 	Schema          string                `json:"schema"`
 	Scan            gitlabScan            `json:"scan"`
 	Vulnerabilities []gitlabVulnerability `json:"vulnerabilities"`
+	// DependencyFiles is required in a dependency_scanning report, and
+	// absent from the others.
+	DependencyFiles *[]gitlabDependencyFile `json:"dependency_files,omitempty"`
 }
 
 type gitlabScan struct {
@@ -101,7 +115,6 @@ type gitlabVulnerability struct {
 	Severity    string             `json:"severity"`
 	Solution    string             `json:"solution,omitempty"`
 	Identifiers []gitlabIdentifier `json:"identifiers"`
-	CVSSVectors []gitlabCVSS       `json:"cvss_vectors,omitempty"`
 	Links       []gitlabLink       `json:"links,omitempty"`
 	Location    any                `json:"location"`
 }
@@ -113,11 +126,6 @@ type gitlabIdentifier struct {
 	URL   string `json:"url,omitempty"`
 }
 
-type gitlabCVSS struct {
-	Vendor string `json:"vendor"`
-	Vector string `json:"vector"`
-}
-
 type gitlabLink struct {
 	URL string `json:"url"`
 }
@@ -125,6 +133,20 @@ type gitlabLink struct {
 type gitlabDependencyLocation struct {
 	File       string           `json:"file"`
 	Dependency gitlabDependency `json:"dependency"`
+}
+
+// gitlabDependencyFile is a dependency file of a dependency_scanning
+// report, with all its dependencies; secgate writes none.
+type gitlabDependencyFile struct {
+	Path           string             `json:"path"`
+	PackageManager string             `json:"package_manager"`
+	Dependencies   []gitlabDependency `json:"dependencies"`
+}
+
+type gitlabContainerLocation struct {
+	Image           string           `json:"image"`
+	OperatingSystem string           `json:"operating_system"`
+	Dependency      gitlabDependency `json:"dependency"`
 }
 
 type gitlabDependency struct {
@@ -172,22 +194,49 @@ func (o *gitlabOutputter) build(doc *findings.Document) *gitlabReport {
 	case gitlabSecretDetection:
 		r.Schema = gitlabSchemaBase + "secret-detection-report-format.json"
 		r.Scan.Type = "secret_detection"
+	case gitlabContainerScanning:
+		r.Schema = gitlabSchemaBase + "container-scanning-report-format.json"
+		r.Scan.Type = "container_scanning"
 	default:
 		r.Schema = gitlabSchemaBase + "dependency-scanning-report-format.json"
 		r.Scan.Type = "dependency_scanning"
+		r.DependencyFiles = &[]gitlabDependencyFile{}
 	}
 
 	vs := views(doc, sortedFindings(doc.Findings))
 	for i := range vs {
 		v := &vs[i]
+		packaged := v.Kind == findings.KindVulnerability && v.Package != nil
+		inImage := v.Scanner == findings.ScannerContainer
 		switch {
-		case o.kind == gitlabDependencyScanning && v.Kind == findings.KindVulnerability && v.Package != nil:
-			r.Vulnerabilities = append(r.Vulnerabilities, dependencyVulnerability(v))
+		case o.kind == gitlabDependencyScanning && packaged && !inImage:
+			r.Vulnerabilities = append(r.Vulnerabilities, packageVulnerability(v, gitlabDependencyLocation{
+				File:       cmp.Or(v.file, "unknown"),
+				Dependency: gitlabDependencyOf(v.Package),
+			}))
+		case o.kind == gitlabContainerScanning && packaged && inImage:
+			r.Vulnerabilities = append(r.Vulnerabilities, packageVulnerability(v, gitlabContainerLocation{
+				Image:           cmp.Or(imageRef(v.Finding), "unknown"),
+				OperatingSystem: cmp.Or(strings.TrimSpace(v.Package.Ecosystem), "unknown"),
+				Dependency:      gitlabDependencyOf(v.Package),
+			}))
 		case o.kind == gitlabSecretDetection && v.Kind == findings.KindSecret:
 			r.Vulnerabilities = append(r.Vulnerabilities, secretVulnerability(v))
 		}
 	}
 	return r
+}
+
+// imageRef is the image a finding is in, as the user named it.
+func imageRef(f findings.Finding) string {
+	if f.Image != nil && strings.TrimSpace(f.Image.Ref) != "" {
+		return strings.TrimSpace(f.Image.Ref)
+	}
+	return strings.TrimSpace(f.Location.Target)
+}
+
+func gitlabDependencyOf(p *findings.Package) gitlabDependency {
+	return gitlabDependency{Package: gitlabPackage{Name: p.Name}, Version: p.Version}
 }
 
 // gitlabTimes formats the scan's start and end times (see Options).
@@ -201,7 +250,9 @@ func gitlabTimes(start, end time.Time) (string, string) {
 	return start.UTC().Format(gitlabTimeLayout), end.UTC().Format(gitlabTimeLayout)
 }
 
-func dependencyVulnerability(v *view) gitlabVulnerability {
+// packageVulnerability is a vulnerability finding with a package, at loc
+// (a dependency or a container location).
+func packageVulnerability(v *view, loc any) gitlabVulnerability {
 	f := v.Finding
 	id := v.rule
 	name := oneLine(strings.TrimSpace(f.Title))
@@ -216,6 +267,9 @@ func dependencyVulnerability(v *view) gitlabVulnerability {
 	desc.WriteString(cmp.Or(details, name))
 	desc.WriteString("\n\n")
 	fmt.Fprintf(&desc, "%s (%s). %s", v.headline, v.severity, v.fix)
+	if v.Scanner == findings.ScannerContainer {
+		writeImagePlace(&desc, f)
+	}
 	writeGitLabDecision(&desc, v)
 
 	solution := ""
@@ -230,16 +284,26 @@ func dependencyVulnerability(v *view) gitlabVulnerability {
 		Severity:    gitlabSeverity(f.Severity),
 		Solution:    truncate(solution, gitlabMaxSolution),
 		Identifiers: advisoryIdentifiers(f),
-		CVSSVectors: gitlabCVSSVectors(f.CVSS),
 		Links:       gitlabLinks(f),
-		Location: gitlabDependencyLocation{
-			File: cmp.Or(v.file, "unknown"),
-			Dependency: gitlabDependency{
-				Package: gitlabPackage{Name: f.Package.Name},
-				Version: f.Package.Version,
-			},
-		},
+		Location:    loc,
 	}
+}
+
+// writeImagePlace appends where in the image a package was found: the
+// file that lists it and the Dockerfile line that added its layer.
+func writeImagePlace(b *strings.Builder, f findings.Finding) {
+	b.WriteString(" Found in image " + cmp.Or(oneLine(imageRef(f)), "unknown"))
+	if f.Image != nil && f.Image.Path != "" {
+		b.WriteString(", " + oneLine(f.Image.Path))
+	}
+	if d := f.Location.Dockerfile; d != nil && d.Path != "" {
+		fmt.Fprintf(b, " (%s", oneLine(d.Path))
+		if d.Line > 0 {
+			fmt.Fprintf(b, ":%d", d.Line)
+		}
+		b.WriteString(")")
+	}
+	b.WriteString(".")
 }
 
 func secretVulnerability(v *view) gitlabVulnerability {
@@ -343,30 +407,6 @@ func advisoryIdentifier(id string) gitlabIdentifier {
 		return gitlabIdentifier{Type: "cwe", Name: id, Value: strings.TrimPrefix(upper, "CWE-"), URL: "https://cwe.mitre.org/data/definitions/" + url.PathEscape(strings.TrimPrefix(upper, "CWE-")) + ".html"}
 	}
 	return gitlabIdentifier{Type: "osv", Name: id, Value: id, URL: "https://osv.dev/vulnerability/" + esc}
-}
-
-// The schema's patterns for CVSS v2 and v3 vectors; other vectors (v4) are
-// not written.
-var (
-	gitlabCVSS2 = regexp.MustCompile(`^((AV:[NAL]|AC:[LMH]|Au:[MSN]|[CIA]:[NPC]|E:(U|POC|F|H|ND)|RL:(OF|TF|W|U|ND)|RC:(UC|UR|C|ND)|CDP:(N|L|LM|MH|H|ND)|TD:(N|L|M|H|ND)|[CIA]R:(L|M|H|ND))/)*(AV:[NAL]|AC:[LMH]|Au:[MSN]|[CIA]:[NPC]|E:(U|POC|F|H|ND)|RL:(OF|TF|W|U|ND)|RC:(UC|UR|C|ND)|CDP:(N|L|LM|MH|H|ND)|TD:(N|L|M|H|ND)|[CIA]R:(L|M|H|ND))$`)
-	gitlabCVSS3 = regexp.MustCompile(`^CVSS:3[.][01]/((AV:[NALP]|AC:[LH]|PR:[NLH]|UI:[NR]|S:[UC]|[CIA]:[NLH]|E:[XUPFH]|RL:[XOTWU]|RC:[XURC]|[CIA]R:[XLMH]|MAV:[XNALP]|MAC:[XLH]|MPR:[XNLH]|MUI:[XNR]|MS:[XUC]|M[CIA]:[XNLH])/)*(AV:[NALP]|AC:[LH]|PR:[NLH]|UI:[NR]|S:[UC]|[CIA]:[NLH]|E:[XUPFH]|RL:[XOTWU]|RC:[XURC]|[CIA]R:[XLMH]|MAV:[XNALP]|MAC:[XLH]|MPR:[XNLH]|MUI:[XNR]|MS:[XUC]|M[CIA]:[XNLH])$`)
-)
-
-// gitlabCVSSVectors is the finding's CVSS vector when the schema accepts it.
-// Who scored it is not recorded, hence vendor "unknown" (the schema's
-// default).
-func gitlabCVSSVectors(c *findings.CVSS) []gitlabCVSS {
-	if c == nil {
-		return nil
-	}
-	v := strings.TrimSpace(c.Vector)
-	n := len(v)
-	switch {
-	case gitlabCVSS3.MatchString(v) && n >= 32 && n <= 128,
-		gitlabCVSS2.MatchString(v) && n >= 16 && n <= 128:
-		return []gitlabCVSS{{Vendor: "unknown", Vector: v}}
-	}
-	return nil
 }
 
 // gitlabLinks are the advisory references that are http(s) or ftp URLs.

@@ -2,8 +2,6 @@ package report
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,27 +13,33 @@ import (
 	"github.com/secgate/secgate/internal/schematest"
 )
 
-// gitlabSchema compiles the copy of GitLab's schema in
-// testdata/gitlab-schemas (see its README.md).
-func gitlabSchema(t *testing.T, name string) *jsonschema.Schema {
+// gitlabSchema compiles the copy of GitLab's schema of format's report, of
+// the version the reports declare, in testdata/gitlab-schemas (see its
+// README.md).
+func gitlabSchema(t *testing.T, format string) *jsonschema.Schema {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "gitlab-schemas", GitLabSchemaVersion, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return schematest.Compile(t, name, data)
+	return schematest.GitLab(t, "..", GitLabSchemaVersion, gitlabSchemas[format])
 }
 
+// gitlabSchemas names the schema of each GitLab format's report.
 var gitlabSchemas = map[string]string{
-	FormatGitLab:        "dependency-scanning-report-format.json",
-	FormatGitLabSecrets: "secret-detection-report-format.json",
+	FormatGitLab:          "dependency-scanning",
+	FormatGitLabSecrets:   "secret-detection",
+	FormatGitLabContainer: "container-scanning",
 }
 
-// gitlabEdgeDocument has what could break the schema: a name over 255
-// characters, a CVSS v4 vector (the schema takes v2 and v3 only),
+// gitlabTypes is the scan type of each GitLab format's report.
+var gitlabTypes = map[string]string{
+	FormatGitLab:          "dependency_scanning",
+	FormatGitLabSecrets:   "secret_detection",
+	FormatGitLabContainer: "container_scanning",
+}
+
+// gitlabEdgeDocument has what could break the schemas: a name over 255
+// characters, CVSS vectors (which the schemas do not define),
 // references that are not URLs, no tool version, a finding without path,
 // a container finding, a secret from git history and one without a line,
-// and a misconfiguration (in neither report).
+// and a misconfiguration (in no report).
 func gitlabEdgeDocument() *findings.Document {
 	long := strings.Repeat("Ü", 300)
 	return &findings.Document{
@@ -86,14 +90,17 @@ func gitlabEdgeDocument() *findings.Document {
 	}
 }
 
+// TestGitLabSchema: every GitLab report validates against the schema of the
+// version it declares, GitLab's copy of which is in testdata/gitlab-schemas.
 func TestGitLabSchema(t *testing.T) {
 	docs := map[string]*findings.Document{
 		"sample": sampleDocument(),
+		"image":  sampleImageDocument(),
 		"edge":   gitlabEdgeDocument(),
 		"empty":  {},
 	}
-	for format, schema := range gitlabSchemas {
-		sch := gitlabSchema(t, schema)
+	for format := range gitlabSchemas {
+		sch := gitlabSchema(t, format)
 		for name, doc := range docs {
 			t.Run(format+"/"+name, func(t *testing.T) {
 				schematest.Validate(t, sch, render(t, format, Options{}, doc))
@@ -116,6 +123,7 @@ type gitlabOut struct {
 		EndTime   string `json:"end_time"`
 		Status    string `json:"status"`
 	} `json:"scan"`
+	DependencyFiles *[]json.RawMessage `json:"dependency_files"`
 	Vulnerabilities []struct {
 		ID          string `json:"id"`
 		Name        string `json:"name"`
@@ -125,12 +133,14 @@ type gitlabOut struct {
 		Identifiers []struct {
 			Type, Name, Value, URL string
 		} `json:"identifiers"`
-		CVSSVectors []struct{ Vendor, Vector string } `json:"cvss_vectors"`
-		Links       []struct{ URL string }            `json:"links"`
+		CVSSVectors []json.RawMessage      `json:"cvss_vectors"`
+		Links       []struct{ URL string } `json:"links"`
 		Location    struct {
-			File       string `json:"file"`
-			StartLine  int    `json:"start_line"`
-			Dependency *struct {
+			File            string  `json:"file"`
+			StartLine       int     `json:"start_line"`
+			Image           *string `json:"image"`
+			OperatingSystem *string `json:"operating_system"`
+			Dependency      *struct {
 				Package struct {
 					Name *string `json:"name"`
 				} `json:"package"`
@@ -156,14 +166,19 @@ func renderGitLab(t *testing.T, format string, opts Options, doc *findings.Docum
 // TestGitLabRequiredFields asserts in Go what GitLab requires, so that a
 // change is caught even without the schema: version, scan (analyzer and
 // scanner with id, name, version, vendor; type; times; status),
-// vulnerabilities with id, identifiers and the location of their type.
+// vulnerabilities with id, identifiers and the location of their type,
+// dependency_files in a dependency scanning report; and no field the
+// declared schema does not define (cvss_vectors came in a later version).
 func TestGitLabRequiredFields(t *testing.T) {
 	timeRE := regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$`)
-	for _, doc := range []*findings.Document{sampleDocument(), gitlabEdgeDocument()} {
-		for format, typ := range map[string]string{FormatGitLab: "dependency_scanning", FormatGitLabSecrets: "secret_detection"} {
+	for _, doc := range []*findings.Document{sampleDocument(), sampleImageDocument(), gitlabEdgeDocument()} {
+		for format, typ := range gitlabTypes {
 			r := renderGitLab(t, format, Options{}, doc)
-			if r.Version != GitLabSchemaVersion || !strings.HasSuffix(r.Schema, "/v"+GitLabSchemaVersion+"/dist/"+gitlabSchemas[format]) {
+			if r.Version != GitLabSchemaVersion || !strings.HasSuffix(r.Schema, "/v"+GitLabSchemaVersion+"/dist/"+gitlabSchemas[format]+"-report-format.json") {
 				t.Errorf("%s: version %q schema %q", format, r.Version, r.Schema)
+			}
+			if (r.DependencyFiles != nil) != (format == FormatGitLab) {
+				t.Errorf("%s: dependency_files %v", format, r.DependencyFiles)
 			}
 			s := r.Scan
 			for _, tool := range []struct{ ID, Name, Version, Vendor string }{
@@ -186,10 +201,18 @@ func TestGitLabRequiredFields(t *testing.T) {
 						t.Errorf("%s: incomplete identifier %+v", format, id)
 					}
 				}
+				if v.CVSSVectors != nil {
+					t.Errorf("%s: cvss_vectors in a %s report", format, GitLabSchemaVersion)
+				}
 				switch format {
 				case FormatGitLab:
 					if d := v.Location.Dependency; v.Location.File == "" || d == nil || d.Package.Name == nil || d.Version == nil {
 						t.Errorf("dependency location %+v", v.Location)
+					}
+				case FormatGitLabContainer:
+					l := v.Location
+					if d := l.Dependency; l.Image == nil || *l.Image == "" || l.OperatingSystem == nil || *l.OperatingSystem == "" || d == nil || d.Package.Name == nil || d.Version == nil {
+						t.Errorf("container location %+v", l)
 					}
 				case FormatGitLabSecrets:
 					if v.Location.Commit == nil || v.Location.Commit.SHA == "" {
@@ -203,21 +226,14 @@ func TestGitLabRequiredFields(t *testing.T) {
 
 func TestGitLabContents(t *testing.T) {
 	r := renderGitLab(t, FormatGitLab, Options{}, gitlabEdgeDocument())
-	if len(r.Vulnerabilities) != 2 {
-		t.Fatalf("%d vulnerabilities, want the 2 vulnerability findings", len(r.Vulnerabilities))
+	if len(r.Vulnerabilities) != 1 {
+		t.Fatalf("%d vulnerabilities, want the dependency finding alone", len(r.Vulnerabilities))
 	}
-	img, v4 := r.Vulnerabilities[0], r.Vulnerabilities[1]
-	if img.ID != "img" || img.Location.File != "image/registry.example.com/app_1.0/var/lib/dpkg/status" ||
-		img.Severity != "Critical" || len(img.CVSSVectors) != 1 || img.Solution != "Upgrade openssl to a fixed version: 3.0.13-1~deb12u1, 3.1.0." {
-		t.Errorf("container vulnerability: %+v", img)
-	}
-	if img.Identifiers[0].Type != "osv" || img.Identifiers[0].URL != "https://osv.dev/vulnerability/DEBIAN-CVE-2023-0001" {
-		t.Errorf("identifiers %+v", img.Identifiers)
-	}
+	v4 := r.Vulnerabilities[0]
 	if n := len([]rune(v4.Name)); n != gitlabMaxName {
 		t.Errorf("name of %d characters, want %d", n, gitlabMaxName)
 	}
-	if v4.CVSSVectors != nil || v4.Severity != "Low" || v4.Location.File != "unknown" {
+	if v4.ID != "v4" || v4.Severity != "Low" || v4.Location.File != "unknown" {
 		t.Errorf("v4: %+v", v4)
 	}
 	var types []string
@@ -233,6 +249,23 @@ func TestGitLabContents(t *testing.T) {
 	}
 	if got := strings.Join(links, " "); got != "ftp://example.com/f https://example.com/ok" {
 		t.Errorf("links %s", got)
+	}
+
+	c := renderGitLab(t, FormatGitLabContainer, Options{}, gitlabEdgeDocument())
+	if len(c.Vulnerabilities) != 1 {
+		t.Fatalf("%d container vulnerabilities, want the image's package", len(c.Vulnerabilities))
+	}
+	img := c.Vulnerabilities[0]
+	if l := img.Location; img.ID != "img" || l.File != "" || *l.Image != "registry.example.com/app:1.0" || *l.OperatingSystem != "Debian:12" ||
+		*l.Dependency.Package.Name != "openssl" || *l.Dependency.Version != "3.0.11-1~deb12u1" {
+		t.Errorf("container location: %+v", img.Location)
+	}
+	if img.Severity != "Critical" || img.Solution != "Upgrade openssl to a fixed version: 3.0.13-1~deb12u1, 3.1.0." ||
+		!strings.Contains(img.Description, "Found in image registry.example.com/app:1.0, /var/lib/dpkg/status.") {
+		t.Errorf("container vulnerability: %+v", img)
+	}
+	if img.Identifiers[0].Type != "osv" || img.Identifiers[0].URL != "https://osv.dev/vulnerability/DEBIAN-CVE-2023-0001" {
+		t.Errorf("identifiers %+v", img.Identifiers)
 	}
 
 	s := renderGitLab(t, FormatGitLabSecrets, Options{}, gitlabEdgeDocument())
@@ -267,7 +300,7 @@ func TestGitLabTimes(t *testing.T) {
 		{time.Date(2025, 3, 4, 12, 30, 15, 0, time.UTC), time.Time{}, "2025-03-04T12:30:15", "2025-03-04T12:30:15"},
 	}
 	for _, tt := range tests {
-		for _, format := range []string{FormatGitLab, FormatGitLabSecrets} {
+		for format := range gitlabTypes {
 			r := renderGitLab(t, format, Options{StartTime: tt.start, EndTime: tt.end}, sampleDocument())
 			if r.Scan.StartTime != tt.wantStart || r.Scan.EndTime != tt.wantEnd {
 				t.Errorf("%s %v–%v: %s–%s, want %s–%s", format, tt.start, tt.end, r.Scan.StartTime, r.Scan.EndTime, tt.wantStart, tt.wantEnd)
@@ -276,28 +309,69 @@ func TestGitLabTimes(t *testing.T) {
 	}
 }
 
-// TestGitLabSchemaRejects: the schema copy does check what it should, so
+// TestGitLabSchemaRejects: the schema copies check what they should, so
 // that TestGitLabSchema means something.
 func TestGitLabSchemaRejects(t *testing.T) {
-	sch := gitlabSchema(t, gitlabSchemas[FormatGitLab])
-	good := string(render(t, FormatGitLab, Options{}, sampleDocument()))
-	for name, edit := range map[string][2]string{
-		"lower-case severity": {`"severity": "High"`, `"severity": "high"`},
-		"time with zone":      {`"start_time": "1970-01-01T00:00:00"`, `"start_time": "1970-01-01T00:00:00Z"`},
-		"link not a URL":      {`"url": "https://go.dev/cl/340830"`, `"url": "go.dev/cl/340830"`},
-		"no version":          {`"version": "0.3.5"`, `"versio": "0.3.5"`},
-		"wrong scan type":     {`"type": "dependency_scanning"`, `"type": "secret_detection"`},
-	} {
-		bad := strings.Replace(good, edit[0], edit[1], 1)
-		if bad == good {
-			t.Fatalf("%s: %s not in the output", name, edit[0])
+	tests := []struct {
+		format, name string
+		edit         [2]string
+	}{
+		{FormatGitLab, "lower-case severity", [2]string{`"severity": "High"`, `"severity": "high"`}},
+		{FormatGitLab, "time with zone", [2]string{`"start_time": "1970-01-01T00:00:00"`, `"start_time": "1970-01-01T00:00:00Z"`}},
+		{FormatGitLab, "link not a URL", [2]string{`"url": "https://go.dev/cl/340830"`, `"url": "go.dev/cl/340830"`}},
+		{FormatGitLab, "no version", [2]string{`"version": "0.3.5"`, `"versio": "0.3.5"`}},
+		{FormatGitLab, "wrong scan type", [2]string{`"type": "dependency_scanning"`, `"type": "secret_detection"`}},
+		{FormatGitLab, "no dependency_files", [2]string{`"dependency_files": []`, `"dependency_file": []`}},
+		{FormatGitLabContainer, "no operating system", [2]string{`"operating_system": "Debian:12"`, `"os": "Debian:12"`}},
+		{FormatGitLabContainer, "empty image", [2]string{`"image": "registry.example.com/shop/web:1.4"`, `"image": ""`}},
+		{FormatGitLabContainer, "no package name", [2]string{`"name": "openssl"`, `"nam": "openssl"`}},
+		{FormatGitLabContainer, "wrong scan type", [2]string{`"type": "container_scanning"`, `"type": "dependency_scanning"`}},
+		{FormatGitLabSecrets, "no commit", [2]string{`"commit": {`, `"commi": {`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format+"/"+tt.name, func(t *testing.T) {
+			good := string(render(t, tt.format, Options{}, sampleImageDocument()))
+			bad := strings.Replace(good, tt.edit[0], tt.edit[1], 1)
+			if bad == good {
+				t.Fatalf("%s not in the output", tt.edit[0])
+			}
+			v, err := jsonschema.UnmarshalJSON(strings.NewReader(bad))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gitlabSchema(t, tt.format).Validate(v) == nil {
+				t.Error("the schema accepts it")
+			}
+		})
+	}
+}
+
+// TestGitLabReportsSplit: every vulnerability finding with a package is in
+// exactly one of the dependency and container scanning reports, the
+// container scanner's in the container scanning report.
+func TestGitLabReportsSplit(t *testing.T) {
+	for name, doc := range map[string]*findings.Document{"image": sampleImageDocument(), "edge": gitlabEdgeDocument()} {
+		in := map[string]string{}
+		for _, format := range []string{FormatGitLab, FormatGitLabContainer} {
+			for _, v := range renderGitLab(t, format, Options{}, doc).Vulnerabilities {
+				if prev, ok := in[v.ID]; ok {
+					t.Errorf("%s: %s in %s and %s", name, v.ID, prev, format)
+				}
+				in[v.ID] = format
+			}
 		}
-		v, err := jsonschema.UnmarshalJSON(strings.NewReader(bad))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if sch.Validate(v) == nil {
-			t.Errorf("%s: the schema accepts it", name)
+		for _, f := range doc.Findings {
+			want := ""
+			switch {
+			case f.Kind != findings.KindVulnerability || f.Package == nil:
+			case f.Scanner == findings.ScannerContainer:
+				want = FormatGitLabContainer
+			default:
+				want = FormatGitLab
+			}
+			if in[f.ID] != want {
+				t.Errorf("%s: %s (%s, %s) in %q, want %q", name, f.ID, f.Scanner, f.Kind, in[f.ID], want)
+			}
 		}
 	}
 }

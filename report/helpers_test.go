@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/secgate/secgate/findings"
@@ -157,6 +158,90 @@ func sampleDocument() *findings.Document {
 			},
 		},
 	}
+}
+
+// sampleImageDocument is sampleDocument with an image scanned as well, for
+// the container scanning report's golden file: an OS package vulnerability
+// (denied), a language package's in a layer scanned with its Dockerfile
+// (warn), a secret and a misconfiguration of the image (in no container
+// scanning report).
+func sampleImageDocument() *findings.Document {
+	doc := sampleDocument()
+	const ref = "registry.example.com/shop/web:1.4"
+	base := &findings.Layer{Index: 0, DiffID: "sha256:" + strings.Repeat("a", 64), Command: "ADD rootfs.tar / # buildkit"}
+	app := &findings.Layer{Index: 2, DiffID: "sha256:" + strings.Repeat("c", 64), Command: "COPY app /app # buildkit"}
+	openssl := findings.Finding{
+		ID:       findings.Fingerprint("container", "DSA-5532-1", "/var/lib/dpkg/status", "Debian:12", "openssl", "3.0.11-1~deb12u1"),
+		Kind:     findings.KindVulnerability,
+		Scanner:  findings.ScannerContainer,
+		RuleID:   "DSA-5532-1",
+		Title:    "openssl - security update",
+		Severity: findings.SeverityHigh,
+		CVSS:     &findings.CVSS{Score: 7.5, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"},
+		Location: findings.Location{Target: ref, Path: "var/lib/dpkg/status"},
+		Image:    &findings.Image{Ref: ref, Path: "/var/lib/dpkg/status", Layer: base},
+		Package:  &findings.Package{Name: "openssl", Version: "3.0.11-1~deb12u1", Ecosystem: "Debian:12"},
+		Vulnerability: &findings.Vulnerability{
+			ID:            "DSA-5532-1",
+			Aliases:       []string{"CVE-2023-5363"},
+			Summary:       "openssl - security update",
+			FixedVersions: []string{"3.0.11-1~deb12u2"},
+			References:    []string{"https://www.debian.org/security/2023/dsa-5532"},
+		},
+		Decision: findings.DecisionDeny,
+	}
+	express := findings.Finding{
+		ID:       findings.Fingerprint("container", "GHSA-rv95-896h-c2vc", "/app/package-lock.json", "npm", "express", "4.17.1"),
+		Kind:     findings.KindVulnerability,
+		Scanner:  findings.ScannerContainer,
+		RuleID:   "GHSA-rv95-896h-c2vc",
+		Title:    "Express.js Open Redirect in malformed URLs",
+		Severity: findings.SeverityMedium,
+		Location: findings.Location{Target: ref, Path: "app/package-lock.json", Dockerfile: &findings.FileLine{Path: "Dockerfile", Line: 4}},
+		Image:    &findings.Image{Ref: ref, Path: "/app/package-lock.json", Layer: app},
+		Package:  &findings.Package{Name: "express", Version: "4.17.1", Ecosystem: "npm"},
+		Vulnerability: &findings.Vulnerability{
+			ID:            "GHSA-rv95-896h-c2vc",
+			Aliases:       []string{"CVE-2024-29041"},
+			Summary:       "Express.js Open Redirect in malformed URLs",
+			FixedVersions: []string{"4.19.2"},
+		},
+		Decision: findings.DecisionWarn,
+	}
+	key := findings.Finding{
+		ID:       findings.Fingerprint("container", "private-key", "/root/.ssh/id_rsa"),
+		Kind:     findings.KindSecret,
+		Scanner:  findings.ScannerContainer,
+		RuleID:   "private-key",
+		Title:    "Private Key",
+		Severity: findings.SeverityCritical,
+		Location: findings.Location{Target: ref, Path: "root/.ssh/id_rsa", Line: 1},
+		Image:    &findings.Image{Ref: ref, Path: "/root/.ssh/id_rsa", Layer: app},
+		Secret:   &findings.Secret{Redacted: "-----BEGIN…", Confidence: "high"},
+		Decision: findings.DecisionDeny,
+	}
+	root := findings.Finding{
+		ID:       findings.Fingerprint("container", "image-runs-as-root"),
+		Kind:     findings.KindMisconfiguration,
+		Scanner:  findings.ScannerContainer,
+		RuleID:   "image-runs-as-root",
+		Title:    "The image runs as root",
+		Severity: findings.SeverityMedium,
+		Location: findings.Location{Target: ref},
+		Image:    &findings.Image{Ref: ref},
+		Decision: findings.DecisionWarn,
+	}
+	doc.Scans = append(doc.Scans, findings.Scan{Scanner: findings.ScannerContainer, Target: ref, Kind: findings.TargetImage, Stats: map[string]int{"packages": 97, "layers": 3}})
+	doc.Findings = append(doc.Findings, openssl, express, key, root)
+	findings.Sort(doc.Findings)
+	d := doc.Decision
+	d.Deny = append(d.Deny,
+		findings.PolicyResult{Msg: "DSA-5532-1 (high) in openssl@3.0.11-1~deb12u1 has a fix: upgrade to 3.0.11-1~deb12u2", ID: openssl.ID, Policy: "secgate.vulnerabilities"},
+		findings.PolicyResult{Msg: "secret found: Private Key", ID: key.ID, Policy: "secgate.secrets"})
+	d.Warn = append(d.Warn,
+		findings.PolicyResult{Msg: "GHSA-rv95-896h-c2vc (medium) in express@4.17.1 has a fix: upgrade to 4.19.2", ID: express.ID, Policy: "secgate.vulnerabilities"},
+		findings.PolicyResult{Msg: "the image runs as root", ID: root.ID, Policy: "secgate.container"})
+	return doc
 }
 
 // shuffled returns a copy of doc with its findings, scans and policy results

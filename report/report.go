@@ -2,9 +2,10 @@
 // one of several output formats: a terminal table for humans, the JSON
 // findings document for machines, SARIF 2.1.0 for GitHub code scanning and
 // other SARIF consumers, JUnit XML for CI test reports, GitLab security
-// reports (dependency scanning, secret detection) and a Markdown summary
-// for pull-request comments and GitHub step summaries. GitHubAnnotations
-// turns the denied and warned findings into GitHub workflow commands.
+// reports (dependency scanning, secret detection, container scanning) and a
+// Markdown summary for pull-request comments and GitHub step summaries.
+// GitHubAnnotations turns the denied and warned findings into GitHub
+// workflow commands.
 //
 // Each format is an Outputter in its own file (table.go, json.go, sarif.go,
 // junit.go, gitlab.go, markdown.go); New is the factory the CLI calls with
@@ -44,17 +45,18 @@ type Outputter interface {
 
 // The output format names accepted by New.
 const (
-	FormatTable         = "table"
-	FormatJSON          = "json"
-	FormatSARIF         = "sarif"
-	FormatJUnit         = "junit"
-	FormatGitLab        = "gitlab"         // GitLab dependency scanning report
-	FormatGitLabSecrets = "gitlab-secrets" // GitLab secret detection report
-	FormatMarkdown      = "markdown"
+	FormatTable           = "table"
+	FormatJSON            = "json"
+	FormatSARIF           = "sarif"
+	FormatJUnit           = "junit"
+	FormatGitLab          = "gitlab"           // GitLab dependency scanning report
+	FormatGitLabSecrets   = "gitlab-secrets"   // GitLab secret detection report
+	FormatGitLabContainer = "gitlab-container" // GitLab container scanning report
+	FormatMarkdown        = "markdown"
 )
 
 // Formats lists the valid format names, in the order to show them in help.
-var Formats = []string{FormatTable, FormatJSON, FormatSARIF, FormatJUnit, FormatGitLab, FormatGitLabSecrets, FormatMarkdown}
+var Formats = []string{FormatTable, FormatJSON, FormatSARIF, FormatJUnit, FormatGitLab, FormatGitLabSecrets, FormatGitLabContainer, FormatMarkdown}
 
 // Options tunes the outputs. The zero value gives the plain, deterministic
 // output suited to CI logs and files.
@@ -119,6 +121,8 @@ func New(format string, opts Options) (Outputter, error) {
 		return &gitlabOutputter{opts: opts, kind: gitlabDependencyScanning}, nil
 	case FormatGitLabSecrets:
 		return &gitlabOutputter{opts: opts, kind: gitlabSecretDetection}, nil
+	case FormatGitLabContainer:
+		return &gitlabOutputter{opts: opts, kind: gitlabContainerScanning}, nil
 	case FormatMarkdown:
 		return &markdownOutputter{opts: opts}, nil
 	}

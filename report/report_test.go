@@ -22,6 +22,8 @@ func TestNew(t *testing.T) {
 		{"junit", false},
 		{"gitlab", false},
 		{"gitlab-secrets", false},
+		{"gitlab-container", false},
+		{"GitLab-Container", false},
 		{"markdown", false},
 		{"Markdown", false},
 		{"", true},
@@ -67,19 +69,30 @@ func TestNilDocument(t *testing.T) {
 }
 
 var goldenFiles = map[string]string{
-	FormatTable:         "sample.txt",
-	FormatJSON:          "sample.json",
-	FormatSARIF:         "sample.sarif",
-	FormatJUnit:         "sample.junit.xml",
-	FormatGitLab:        "sample.gitlab.json",
-	FormatGitLabSecrets: "sample.gitlab-secrets.json",
-	FormatMarkdown:      "sample.md",
+	FormatTable:           "sample.txt",
+	FormatJSON:            "sample.json",
+	FormatSARIF:           "sample.sarif",
+	FormatJUnit:           "sample.junit.xml",
+	FormatGitLab:          "sample.gitlab.json",
+	FormatGitLabSecrets:   "sample.gitlab-secrets.json",
+	FormatGitLabContainer: "sample.gitlab-container.json",
+	FormatMarkdown:        "sample.md",
+}
+
+// goldenDocument is the document behind format's golden file: the sample,
+// and for the container scanning report the sample with an image
+// (sampleImageDocument), as the sample has none.
+func goldenDocument(format string) *findings.Document {
+	if format == FormatGitLabContainer {
+		return sampleImageDocument()
+	}
+	return sampleDocument()
 }
 
 func TestGolden(t *testing.T) {
 	for _, format := range Formats {
 		t.Run(format, func(t *testing.T) {
-			checkGolden(t, goldenFiles[format], render(t, format, Options{}, sampleDocument()))
+			checkGolden(t, goldenFiles[format], render(t, format, Options{}, goldenDocument(format)))
 		})
 	}
 }
@@ -87,12 +100,12 @@ func TestGolden(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	for _, format := range Formats {
 		t.Run(format, func(t *testing.T) {
-			want := render(t, format, Options{}, sampleDocument())
-			if got := render(t, format, Options{}, sampleDocument()); !bytes.Equal(got, want) {
+			want := render(t, format, Options{}, goldenDocument(format))
+			if got := render(t, format, Options{}, goldenDocument(format)); !bytes.Equal(got, want) {
 				t.Fatal("two runs on the same document differ")
 			}
 			for seed := range uint64(20) {
-				if got := render(t, format, Options{}, shuffled(sampleDocument(), seed)); !bytes.Equal(got, want) {
+				if got := render(t, format, Options{}, shuffled(goldenDocument(format), seed)); !bytes.Equal(got, want) {
 					t.Fatalf("shuffled input (seed %d) gives different output:\n%s", seed, got)
 				}
 			}

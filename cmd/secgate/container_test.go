@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,10 +10,13 @@ import (
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/internal/imagetest"
 	"github.com/secgate/secgate/internal/schematest"
+	"github.com/secgate/secgate/report"
 )
 
 // An image and a repository in one gate: one report, one decision; every
-// format valid; the image's secret in none of them.
+// format valid (the GitLab reports against the schemas of the version they
+// declare), the image's packages in the container scanning report and not
+// in the dependency scanning one; the image's secret in none of them.
 func TestScanImageWithPath(t *testing.T) {
 	rootfs := imagetest.DirFiles(t, filepath.Join(repoRoot, "testdata", "rootfs", "debian"))
 	img := imagetest.Image(t, imagetest.Config{User: "app", History: []string{"ADD rootfs.tar / # buildkit", "COPY app / # buildkit"}},
@@ -22,7 +26,7 @@ func TestScanImageWithPath(t *testing.T) {
 	df := filepath.Join(t.TempDir(), "Dockerfile")
 	write(t, df, "FROM debian:9\nUSER app\nCOPY app /\n")
 
-	for _, format := range []string{"json", "sarif", "table"} {
+	for _, format := range []string{"json", "sarif", "table", "gitlab", "gitlab-container", "gitlab-secrets"} {
 		r := secgate(t, "scan", "--offline-db", offlineDB, "-f", format, "--image", "docker-archive:"+archive, "--dockerfile", df, filepath.Join(lockfiles, "go-vulnerable"))
 		if r.code != exitDenied {
 			t.Fatalf("%s: exit %d: %s", format, r.code, r.stderr)
@@ -66,6 +70,8 @@ func TestScanImageWithPath(t *testing.T) {
 			}
 		case "sarif":
 			schematest.Validate(t, schematest.SARIF(t, repoRoot), []byte(r.stdout))
+		case "gitlab", "gitlab-container", "gitlab-secrets":
+			checkGitLabReport(t, format, r.stdout)
 		}
 	}
 
@@ -128,5 +134,41 @@ func TestBaselineImage(t *testing.T) {
 		if (f.Baseline == findings.BaselineNew) != isNew || (f.Decision == findings.DecisionDeny) != isNew {
 			t.Errorf("%s at %s: baseline %s, decision %s", f.RuleID, f.Location.Path, f.Baseline, f.Decision)
 		}
+	}
+}
+
+// checkGitLabReport validates a GitLab report of the image and lockfile
+// scanned by TestScanImageWithPath and checks which findings it holds.
+func checkGitLabReport(t *testing.T, format, out string) {
+	t.Helper()
+	tests := map[string]struct{ schema, has, hasNot string }{
+		"gitlab":           {"dependency-scanning", "GO-2021-0113", "DLA-3008-1"},
+		"gitlab-container": {"container-scanning", "DLA-3008-1", "GO-2021-0113"},
+		"gitlab-secrets":   {"secret-detection", "aws-access-token", "DLA-3008-1"},
+	}
+	tt := tests[format]
+	schematest.Validate(t, schematest.GitLab(t, repoRoot, report.GitLabSchemaVersion, tt.schema), []byte(out))
+	var r struct {
+		Version         string `json:"version"`
+		Vulnerabilities []struct {
+			Identifiers []struct{ Value string } `json:"identifiers"`
+			Location    struct {
+				Image           string `json:"image"`
+				OperatingSystem string `json:"operating_system"`
+			} `json:"location"`
+		} `json:"vulnerabilities"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%s: %v", format, err)
+	}
+	rules := map[string]bool{}
+	for _, v := range r.Vulnerabilities {
+		rules[v.Identifiers[0].Value] = true
+		if format == "gitlab-container" && (!strings.HasPrefix(v.Location.Image, "docker-archive:") || !strings.HasPrefix(v.Location.OperatingSystem, "Debian")) {
+			t.Errorf("%s: location %+v", format, v.Location)
+		}
+	}
+	if r.Version != report.GitLabSchemaVersion || !rules[tt.has] || rules[tt.hasNot] {
+		t.Errorf("%s: version %s, rules %v: want %s, not %s", format, r.Version, rules, tt.has, tt.hasNot)
 	}
 }

@@ -1,6 +1,8 @@
 // Package schematest validates secgate's outputs against their JSON Schemas
 // in tests: the findings document against findings/schema.json, SARIF against
-// the OASIS SARIF 2.1.0 schema vendored in testdata/schemas.
+// the OASIS SARIF 2.1.0 schema vendored in testdata/schemas, GitLab security
+// reports against GitLab's schemas vendored in
+// report/testdata/gitlab-schemas.
 package schematest
 
 import (
@@ -59,6 +61,20 @@ func SARIF(t testing.TB, repoRoot string) *jsonschema.Schema {
 		t.Fatalf("read the SARIF schema: %v", err)
 	}
 	return Compile(t, "sarif-schema-2.1.0.json", data)
+}
+
+// GitLab is GitLab's security report schema name ("container-scanning",
+// "dependency-scanning", "secret-detection") of the given version, from
+// report/testdata/gitlab-schemas (see its README). repoRoot is as for SARIF.
+// A missing schema fails the test.
+func GitLab(t testing.TB, repoRoot, version, name string) *jsonschema.Schema {
+	t.Helper()
+	file := name + "-report-format.json"
+	data, err := os.ReadFile(filepath.Join(repoRoot, "report", "testdata", "gitlab-schemas", version, file))
+	if err != nil {
+		t.Fatalf("read the GitLab schema: %v", err)
+	}
+	return Compile(t, "gitlab-"+version+"-"+file, data)
 }
 
 // Validate checks the JSON instance against sch.
