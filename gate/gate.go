@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/osv"
@@ -42,6 +43,11 @@ type Options struct {
 	// OfflineDB is a directory holding the OSV export as
 	// <Ecosystem>/all.zip. When empty, advisories come from the OSV API.
 	OfflineDB string
+	// MaxDBAge, when positive, is the age past which an ecosystem file of
+	// OfflineDB that the scan uses is warned of (by its fetch record, else
+	// its modification time; see osv.Offline.Stale): in the scan's
+	// warnings, and to Warn. It never decides the gate by itself.
+	MaxDBAge time.Duration
 	// OSVAPI is the OSV API base URL (osv.DefaultAPI when empty) and
 	// HTTPClient the client for it (http.DefaultClient when nil).
 	OSVAPI     string
@@ -71,6 +77,10 @@ type Options struct {
 	// Version is written into the document's tool field.
 	Version  string
 	Progress scanners.Progress
+	// Warn, when set, is told each warning about the data the run decides
+	// on once, as it arises (an offline database older than MaxDBAge),
+	// besides the scans' warnings that hold it.
+	Warn func(msg string)
 }
 
 // Errors that Run wraps, for callers that want to tell causes apart. Every
@@ -203,7 +213,7 @@ func pathDir(targets []scanners.Target) string {
 
 func (opts Options) matcher() osv.Matcher {
 	if opts.OfflineDB != "" {
-		return osv.NewOffline(opts.OfflineDB)
+		return &osv.Offline{Dir: opts.OfflineDB, MaxAge: opts.MaxDBAge, Warn: opts.Warn}
 	}
 	return osv.NewOnline(osv.OnlineOptions{BaseURL: opts.OSVAPI, HTTPClient: opts.HTTPClient, UserAgent: "secgate/" + opts.Version})
 }

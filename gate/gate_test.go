@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/internal/lockgen"
@@ -279,5 +281,58 @@ func BenchmarkScanPackageLock100k(b *testing.B) {
 		if got := doc.Scans[0].Stats["packages"]; got != 100_000 {
 			b.Fatalf("%d packages, want 100000", got)
 		}
+	}
+}
+
+// MaxDBAge puts a warning about each stale ecosystem file in the scans that
+// used it (the path's and the image's alike), tells Warn once per file, and
+// leaves the decision as it was.
+func TestRunMaxDBAge(t *testing.T) {
+	db := t.TempDir()
+	if err := os.CopyFS(db, os.DirFS(offlineDB)); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-10 * 24 * time.Hour)
+	for _, eco := range []string{"Go", "Alpine"} {
+		if err := os.Chtimes(filepath.Join(db, eco, "all.zip"), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rootfs := abs(t, filepath.Join("..", "testdata", "rootfs", "alpine"))
+	dir := tree(t)
+	tests := []struct {
+		name   string
+		maxAge time.Duration
+		want   map[string]string // scanner: the ecosystem its warning names
+	}{
+		{name: "off", maxAge: 0},
+		{name: "fresh enough", maxAge: 11 * 24 * time.Hour},
+		{name: "stale", maxAge: 7 * 24 * time.Hour, want: map[string]string{findings.ScannerDeps: "Go", findings.ScannerContainer: "Alpine"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var told []string
+			doc, err := Run(context.Background(), Options{
+				Path: dir, Images: []string{"dir:" + rootfs}, OfflineDB: db, MaxDBAge: tt.maxAge,
+				Warn: func(msg string) { told = append(told, msg) },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if doc.Decision.Result != findings.ResultFail {
+				t.Errorf("decision %s, want fail as without MaxDBAge", doc.Decision.Result)
+			}
+			got := map[string]string{}
+			for _, s := range doc.Scans {
+				for _, w := range s.Warnings {
+					if eco, _, ok := strings.Cut(strings.TrimPrefix(w, "the offline OSV database of "), " is 10d old"); ok {
+						got[s.Scanner] = eco
+					}
+				}
+			}
+			if !maps.Equal(got, tt.want) || len(told) != len(tt.want) {
+				t.Errorf("stale warnings %v (Warn told %q), want %v", got, told, tt.want)
+			}
+		})
 	}
 }

@@ -10,7 +10,9 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/osv-scalibr/enricher/vulnmatch/osvlocal"
 	"github.com/google/osv-scalibr/extractor"
@@ -33,8 +35,22 @@ import (
 // number of packages. (osv-scalibr's osvlocal decodes every record and then
 // compares every package with every loaded record.) The version check itself
 // is osv-scalibr's, so results are the same as osv-scanner's.
+//
+// With MaxAge set, Warnings warns of every ecosystem file the scan uses that
+// was fetched longer ago (see DBAge).
 type Offline struct {
 	Dir string
+	// MaxAge, when positive, is the age past which an ecosystem's file is
+	// warned of.
+	MaxAge time.Duration
+	// Now is the time ages are measured at; time.Now when nil.
+	Now func() time.Time
+	// Warn, when set, is told the warning about each ecosystem once, the
+	// first time Warnings gives it (two scans may use the same ecosystem).
+	Warn func(msg string)
+
+	mu     sync.Mutex
+	warned map[string]bool // the ecosystems Warn was told of
 }
 
 // NewOffline returns a matcher over the database in dir.
@@ -51,6 +67,72 @@ func Ecosystems(pkgs []*extractor.Package) []string {
 	}
 	slices.Sort(ecos)
 	return slices.Compact(ecos)
+}
+
+// Stale returns the age of every ecosystem file of the database that pkgs
+// need and that was fetched more than MaxAge ago, in ecosystem order; none
+// when MaxAge is not positive.
+func (o *Offline) Stale(pkgs []*extractor.Package) ([]DBAge, error) {
+	if o.MaxAge <= 0 {
+		return nil, nil
+	}
+	now := time.Now()
+	if o.Now != nil {
+		now = o.Now()
+	}
+	rec, recErr := ReadRecord(o.Dir)
+	var stale []DBAge
+	for _, eco := range Ecosystems(pkgs) {
+		age, err := dbAge(o.Dir, eco, rec, recErr)
+		if err != nil {
+			return nil, err
+		}
+		if age.Age = now.Sub(age.Fetched); age.Age > o.MaxAge {
+			stale = append(stale, age)
+		}
+	}
+	return stale, nil
+}
+
+// Warnings implements Warner: one warning for each ecosystem file older
+// than MaxAge, naming the ecosystem and its age.
+func (o *Offline) Warnings(pkgs []*extractor.Package) []string {
+	stale, err := o.Stale(pkgs)
+	if err != nil {
+		return []string{fmt.Sprintf("cannot tell the age of the offline OSV database: %v", err)}
+	}
+	var out []string
+	for _, a := range stale {
+		how := "fetched " + a.Fetched.UTC().Format(time.RFC3339)
+		if a.NoRecord != "" {
+			how = "by its file's modification time, " + a.Fetched.UTC().Format(time.RFC3339) + ": " + a.NoRecord
+		}
+		msg := fmt.Sprintf("the offline OSV database of %s is %s old (%s), older than --max-db-age %s: refresh it with secgate db download",
+			a.Ecosystem, FormatAge(a.Age), how, FormatAge(o.MaxAge))
+		out = append(out, msg)
+		if o.firstWarning(a.Ecosystem) {
+			o.Warn(msg)
+		}
+	}
+	return out
+}
+
+// firstWarning reports whether Warn is set and has not yet been told about
+// eco.
+func (o *Offline) firstWarning(eco string) bool {
+	if o.Warn == nil {
+		return false
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.warned[eco] {
+		return false
+	}
+	if o.warned == nil {
+		o.warned = map[string]bool{}
+	}
+	o.warned[eco] = true
+	return true
 }
 
 // Check returns ErrMissingDB, naming every missing ecosystem file, unless the

@@ -30,6 +30,23 @@ type Matcher interface {
 	Match(ctx context.Context, pkgs []*extractor.Package) ([][]*osvschema.Vulnerability, error)
 }
 
+// Warner is a Matcher with something to say about the advisories it would
+// match packages with, such as an offline database older than allowed.
+type Warner interface {
+	// Warnings are about the advisories that Match would use for pkgs.
+	Warnings(pkgs []*extractor.Package) []string
+}
+
+// Warnings returns what m says about the advisories it would match pkgs
+// with, when it is a Warner; nil otherwise. Scanners add them to their
+// scan's warnings.
+func Warnings(m Matcher, pkgs []*extractor.Package) []string {
+	if w, ok := m.(Warner); ok && len(pkgs) > 0 {
+		return w.Warnings(pkgs)
+	}
+	return nil
+}
+
 // ErrMissingDB is returned when the offline database lacks the file for an
 // ecosystem that the scan needs. Matching without it would silently report
 // nothing for those packages.

@@ -39,6 +39,7 @@ var (
 	Dockerfile = Kind{"Dockerfile", 4 << 20}
 	Key        = Kind{"verification key", 1 << 20}
 	Database   = Kind{"offline database file", 0}
+	DBRecord   = Kind{"offline database fetch record", 1 << 20}
 )
 
 // ErrUnsafe is wrapped by every refusal: not a regular file, a link out of

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,8 +12,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/osv"
 )
 
 // In GitHub Actions: annotations on stderr (stdout holds the report), the
@@ -184,9 +187,11 @@ func TestConfigFile(t *testing.T) {
 
 func TestDBDownload(t *testing.T) {
 	var breakGo atomic.Bool
+	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
 		eco := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/all.zip")
-		if eco == "broken" || (eco == "Go" && breakGo.Load()) {
+		if eco == "Hex" || (eco == "Go" && breakGo.Load()) {
 			w.Write([]byte("not a zip"))
 			return
 		}
@@ -198,11 +203,16 @@ func TestDBDownload(t *testing.T) {
 	if r.code != exitPass || !strings.Contains(r.stdout, "Go: ") {
 		t.Fatalf("exit %d: %s %s", r.code, r.stdout, r.stderr)
 	}
-	// The downloaded database works offline.
-	if r = secgate(t, "scan", "--offline-db", dir, "--scanners", "deps", filepath.Join(lockfiles, "go-vulnerable")); r.code != exitDenied {
+	// The downloaded database works offline, and records its fetches.
+	if r = secgate(t, "scan", "--offline-db", dir, "--scanners", "deps", "--max-db-age", "7d", filepath.Join(lockfiles, "go-vulnerable")); r.code != exitDenied || strings.Contains(r.stderr, "max-db-age") {
 		t.Errorf("scan with the downloaded DB: exit %d: %s", r.code, r.stderr)
 	}
-	if r = secgate(t, "db", "download", "--dir", dir, "--ecosystems", "broken", "--url", srv.URL); r.code != exitError || !strings.Contains(r.stderr, "not a zip") {
+	for _, eco := range []string{"Go", "npm"} {
+		if rec, err := osv.ReadRecord(dir); err != nil || rec.Ecosystems[eco].URL != srv.URL+"/"+eco+"/all.zip" || time.Since(rec.Ecosystems[eco].FetchedAt) > time.Hour {
+			t.Errorf("fetch record of %s: %+v, %v", eco, rec, err)
+		}
+	}
+	if r = secgate(t, "db", "download", "--dir", dir, "--ecosystems", "Hex", "--url", srv.URL); r.code != exitError || !strings.Contains(r.stderr, "not a zip") || !strings.Contains(r.stderr, "download OSV database Hex: GET "+srv.URL+"/Hex/all.zip") {
 		t.Errorf("broken zip: exit %d: %s", r.code, r.stderr)
 	}
 	// A bad download keeps the database in place.
@@ -217,8 +227,96 @@ func TestDBDownload(t *testing.T) {
 	if after, err := os.ReadFile(filepath.Join(dir, "Go", "all.zip")); err != nil || !bytes.Equal(before, after) {
 		t.Errorf("a failed download replaced Go/all.zip (err %v)", err)
 	}
-	if r = secgate(t, "db", "download", "--dir", dir, "--ecosystems", "Nope", "--url", srv.URL); r.code != exitError {
-		t.Errorf("404: exit %d", r.code)
+	if r = secgate(t, "db", "download", "--dir", dir, "--ecosystems", "Hackage", "--url", srv.URL); r.code != exitError || !strings.Contains(r.stderr, "404 Not Found") {
+		t.Errorf("404: exit %d: %s", r.code, r.stderr)
+	}
+	// Names are OSV's, checked before any download.
+	requests.Store(0)
+	if r = secgate(t, "db", "download", "--dir", dir, "--ecosystems", "npm,go", "--url", srv.URL); r.code != exitError || !strings.Contains(r.stderr, `"go" (did you mean "Go"?)`) || requests.Load() != 0 {
+		t.Errorf("go for Go: exit %d after %d requests: %s", r.code, requests.Load(), r.stderr)
+	}
+	if r = secgate(t, "db", "download", "--dir", dir, "--ecosystems", "Go", "--attempts", "0", "--url", srv.URL); r.code != exitError {
+		t.Errorf("--attempts 0: exit %d", r.code)
+	}
+}
+
+// --max-db-age warns of each ecosystem file the scan uses that was fetched
+// longer ago, in the report's scan warnings and on stderr (with --quiet
+// too), and never changes the exit code by itself.
+func TestMaxDBAge(t *testing.T) {
+	db := t.TempDir()
+	copyDB(t, db)
+	goZip := filepath.Join(db, "Go", "all.zip")
+	fi, err := os.Stat(goZip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetched := time.Now().Add(-(10*24 + 3) * time.Hour).UTC().Truncate(time.Second)
+	write(t, filepath.Join(db, osv.RecordFile), fmt.Sprintf(`{"version": 1, "ecosystems": {"Go": {"fetched_at": %q, "url": "x", "size": %d}}}`, fetched.Format(time.RFC3339), fi.Size()))
+	target := filepath.Join(lockfiles, "go-vulnerable")
+	stale := func(doc findings.Document) (ws []string) {
+		for _, s := range doc.Scans {
+			for _, w := range s.Warnings {
+				if strings.Contains(w, "--max-db-age") {
+					ws = append(ws, w)
+				}
+			}
+		}
+		return ws
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string // in the warning; "" for none
+	}{
+		{name: "off by default", args: nil},
+		{name: "fresh enough", args: []string{"--max-db-age", "11d"}},
+		{name: "stale by the record", args: []string{"--max-db-age", "7d"}, want: "the offline OSV database of Go is 10d3h old (fetched " + fetched.Format(time.RFC3339) + "), older than --max-db-age 7d"},
+		{name: "in hours", args: []string{"--max-db-age", "168h"}, want: "older than --max-db-age 7d"},
+		{name: "quiet", args: []string{"--max-db-age", "7d", "--quiet"}, want: "of Go is 10d3h old"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := secgate(t, append([]string{"scan", "--offline-db", db, "--scanners", "deps", "-f", "json", target}, tt.args...)...)
+			if r.code != exitDenied {
+				t.Fatalf("exit %d, want %d (as without --max-db-age): %s", r.code, exitDenied, r.stderr)
+			}
+			ws := stale(decode(t, r.stdout))
+			if tt.want == "" {
+				if len(ws) > 0 || strings.Contains(r.stderr, "max-db-age") {
+					t.Errorf("warnings %q, stderr %s; want none", ws, r.stderr)
+				}
+				return
+			}
+			if len(ws) != 1 || !strings.Contains(ws[0], tt.want) {
+				t.Errorf("warnings %q, want one holding %q", ws, tt.want)
+			}
+			if n := strings.Count(r.stderr, tt.want); n != 1 {
+				t.Errorf("stderr holds the warning %d times, want once:\n%s", n, r.stderr)
+			}
+		})
+	}
+	// Without a record of it, a file is dated by its modification time.
+	if err := os.Remove(filepath.Join(db, osv.RecordFile)); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-30 * 24 * time.Hour)
+	if err := os.Chtimes(goZip, old, old); err != nil {
+		t.Fatal(err)
+	}
+	r := secgate(t, "scan", "--offline-db", db, "--scanners", "deps", "-f", "json", "--max-db-age", "7d", target)
+	if ws := stale(decode(t, r.stdout)); r.code != exitDenied || len(ws) != 1 || !strings.Contains(ws[0], "of Go is 30d old (by its file's modification time") {
+		t.Errorf("no record: exit %d, warnings %q", r.code, ws)
+	}
+	// .secgate.yaml can set it, as any scan flag.
+	dir := copyExample(t)
+	write(t, filepath.Join(dir, ".secgate.yaml"), "max-db-age: 7d\nscanners: [deps]\noffline-db: "+db+"\n")
+	r = secgate(t, "scan", "-f", "json", "--config", filepath.Join(dir, ".secgate.yaml"), dir)
+	if ws := stale(decode(t, r.stdout)); len(ws) != 1 || !strings.Contains(r.stderr, "max-db-age=7d") {
+		t.Errorf("from the config file: warnings %q: %s", ws, r.stderr)
+	}
+	if r = secgate(t, "scan", "--offline-db", db, "--max-db-age", "a week", target); r.code != exitError || !strings.Contains(r.stderr, "max-db-age") {
+		t.Errorf("invalid --max-db-age: exit %d: %s", r.code, r.stderr)
 	}
 }
 

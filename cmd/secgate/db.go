@@ -3,13 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/secgate/secgate/osv"
 )
 
-func newDBCmd(stdout io.Writer) *cobra.Command {
+func newDBCmd(stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "db",
 		Short: "Manage the offline OSV database",
@@ -18,29 +19,49 @@ func newDBCmd(stdout io.Writer) *cobra.Command {
 		dir        string
 		ecosystems []string
 		baseURL    string
+		attempts   int
 	)
 	download := &cobra.Command{
 		Use:   "download --dir DIR --ecosystems Go,npm,...",
 		Short: "Fetch the public OSV export zips for offline scans",
 		Long: `Download fetches <URL>/<Ecosystem>/all.zip of the public OSV export for each
 ecosystem into DIR/<Ecosystem>/all.zip, the layout secgate scan --offline-db
-reads. A zip is checked before it replaces the one in place. Ecosystem names
-are OSV's: Go, npm, PyPI, Maven, crates.io, RubyGems, NuGet, Packagist,
-Debian, Alpine, Ubuntu, ...`,
+reads.
+
+Ecosystem names are OSV's, spelled exactly so: Go, npm, PyPI, Maven,
+crates.io, RubyGems, NuGet, Packagist, Debian, Alpine, Ubuntu, ... Every name
+is checked before anything is fetched; "go" is an error that suggests "Go".
+
+Network errors, HTTP 429 and 5xx are retried with exponential backoff and
+jitter (honouring Retry-After), up to --attempts times; other HTTP errors are
+not. Each zip goes to a temporary file beside the one in place, is checked to
+be a zip of OSV records, synced and renamed over it: a failed download never
+replaces a good copy. DIR/` + osv.RecordFile + ` records, for each ecosystem, when
+its file was fetched (fetched_at, RFC 3339 UTC), the URL, the size and the
+SHA-256: secgate scan --max-db-age warns when a file is older.`,
+		Example: `  secgate db download --dir ~/osv --ecosystems Go,npm,PyPI
+  secgate scan --offline-db ~/osv --max-db-age 7d .`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if attempts < 1 {
+				return fmt.Errorf("invalid --attempts %d: want 1 or more", attempts)
+			}
 			return osv.Download(cmd.Context(), osv.DownloadOptions{
-				Dir: dir, Ecosystems: ecosystems, BaseURL: baseURL,
+				Dir: dir, Ecosystems: ecosystems, BaseURL: baseURL, Attempts: attempts,
 				Progress: func(eco string, n int64, records int) {
 					fmt.Fprintf(stdout, "%s: %d records, %d bytes\n", eco, records, n)
+				},
+				Retry: func(eco string, attempt int, wait time.Duration, err error) {
+					warnf(stderr, "%s: attempt %d of %d failed: %v; retrying in %s", eco, attempt, attempts, err, wait.Round(time.Millisecond))
 				},
 			})
 		},
 	}
 	fl := download.Flags()
 	fl.StringVar(&dir, "dir", "", "database `DIR` (DIR/<Ecosystem>/all.zip)")
-	fl.StringSliceVar(&ecosystems, "ecosystems", nil, "comma-separated OSV `ecosystems`")
+	fl.StringSliceVar(&ecosystems, "ecosystems", nil, "comma-separated OSV `ecosystems`, spelled as OSV does (Go, npm, PyPI, crates.io, ...)")
 	fl.StringVar(&baseURL, "url", osv.DefaultExportURL, "base `URL` of the OSV export")
+	fl.IntVar(&attempts, "attempts", osv.DefaultAttempts, "tries per ecosystem on network errors, HTTP 429 and 5xx")
 	_ = download.MarkFlagRequired("dir")
 	_ = download.MarkFlagRequired("ecosystems")
 	cmd.AddCommand(download)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/gate"
+	"github.com/secgate/secgate/osv"
 	"github.com/secgate/secgate/policies"
 	"github.com/secgate/secgate/report"
 	"github.com/secgate/secgate/scanners/container"
@@ -32,6 +33,7 @@ type scanFlags struct {
 	config        string
 	quiet         bool
 	offlineDB     string
+	maxDBAge      ageFlag
 	osvAPI        string
 	noIgnore      bool
 	strict        bool
@@ -159,6 +161,7 @@ missing ecosystem file is an error, never a pass.
 	fl.StringVar(&f.config, "config", "", "configuration `FILE` with the same keys as the flags (default PATH/"+configFileName+" when present); flags win")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no summary or progress on stderr")
 	fl.StringVar(&f.offlineDB, "offline-db", os.Getenv("SECGATE_OFFLINE_DB"), "match offline against the OSV export in `DIR` (DIR/<Ecosystem>/all.zip); env SECGATE_OFFLINE_DB")
+	fl.Var(&f.maxDBAge, "max-db-age", "with --offline-db, warn of each ecosystem file the scan uses that was fetched longer than `DURATION` ago (e.g. 7d, 36h; per DIR/"+osv.RecordFile+", else the file's modification time); the warning alone never fails the gate (default 0: off)")
 	fl.StringVar(&f.osvAPI, "osv-api", envOr("SECGATE_OSV_API", ""), "base `URL` of the OSV API (default https://api.osv.dev); env SECGATE_OSV_API")
 	fl.BoolVar(&f.noIgnore, "no-ignore", false, "also scan files that .gitignore excludes")
 	fl.BoolVar(&f.strict, "strict", false, "a requirements file's missing -r include is an error, not a warning")
@@ -243,11 +246,18 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 	if err != nil {
 		return nil, "", err
 	}
+	// Without --quiet the summary prints every scan's warnings, a stale
+	// database's among them; with it, that warning still reaches stderr.
+	var warn func(string)
+	if f.quiet {
+		warn = func(msg string) { warnf(stderr, "%s", msg) }
+	}
 	doc, err := gate.Run(cmd.Context(), gate.Options{
 		Path:        path,
 		Images:      f.images,
 		Config:      configFile,
 		OfflineDB:   f.offlineDB,
+		MaxDBAge:    time.Duration(f.maxDBAge),
 		OSVAPI:      f.osvAPI,
 		Exclude:     f.exclude,
 		Scanners:    f.scanners,
@@ -265,6 +275,7 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 		FingerprintKey: key,
 		Version:        buildVersion(),
 		Progress:       progress.report,
+		Warn:           warn,
 	})
 	progress.done()
 	if err != nil {
@@ -359,6 +370,31 @@ func pairOutputs(formats, files []string) ([]reportOutput, error) {
 	}
 	return out, nil
 }
+
+// ageFlag is a duration flag that also takes days (7d, 1d12h; see
+// osv.ParseAge).
+type ageFlag time.Duration
+
+// String implements pflag.Value.
+func (a *ageFlag) String() string {
+	if *a == 0 {
+		return "0"
+	}
+	return osv.FormatAge(time.Duration(*a))
+}
+
+// Set implements pflag.Value.
+func (a *ageFlag) Set(s string) error {
+	d, err := osv.ParseAge(s)
+	if err != nil {
+		return err
+	}
+	*a = ageFlag(d)
+	return nil
+}
+
+// Type implements pflag.Value.
+func (*ageFlag) Type() string { return "duration" }
 
 // parseSize reads a byte count with an optional KB, MB or GB suffix (powers
 // of 1024).

@@ -270,7 +270,8 @@ func (s *scanner) scan(ctx context.Context) (*scanners.Result, error) {
 	for k, v := range secretStats {
 		stats[k] = v
 	}
-	return &scanners.Result{Scan: findings.Scan{Stats: stats}, Findings: out}, nil
+	scan := findings.Scan{Stats: stats, Warnings: osv.Warnings(s.env.Matcher, matchable)}
+	return &scanners.Result{Scan: scan, Findings: out}, nil
 }
 
 // extract runs osv-scalibr's extractors over the image with each package's

@@ -98,7 +98,7 @@ func (s *scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 			"packages_unmatchable": len(ex.packages) - len(matchable),
 		},
 	}
-	scan.Warnings = ex.warnings
+	scan.Warnings = append(ex.warnings, osv.Warnings(s.env.Matcher, pkgs)...)
 	if ex.files == 0 {
 		scan.Warnings = append(scan.Warnings, NoLockfiles)
 	}
