@@ -91,18 +91,24 @@ func eachDecoded(text []byte, fn func([]byte) bool) {
 		c := text[i]
 		switch {
 		case c == '%' && i+2 < len(text) && isHex(text[i+1]) && isHex(text[i+2]):
-			// gitleaks' segment runs to the last %XX on the line.
-			if d, ok := decodePercent(text[i:]); ok && !fn(d) {
+			// gitleaks' segment runs from the first %XX of the line to
+			// its last, and is decoded once: so is it here. Decoding
+			// again from each later % would be quadratic in the line.
+			d, ok := decodePercent(text[i:])
+			if ok && !fn(d) {
 				return
 			}
-		case c == '\\' || c == 'U':
-			if d, n := decodeUnicode(text[i:]); n > 0 {
-				if !fn(d) {
-					return
-				}
-				i += n - 1
+			for i < len(text) && text[i] != '\n' {
+				i++
 			}
+		case (c == '\\' || c == 'U') && unicodeAt(text[i:]):
+			d, n := decodeUnicode(text[i:])
+			if !fn(d) {
+				return
+			}
+			i += n - 1
 		case isBase64Char(c):
+			// (A run may start with U: "UkxU..." is base64, not U+XXXX.)
 			j := i
 			for j < len(text) && isBase64Char(text[j]) {
 				j++
@@ -158,11 +164,11 @@ func decodeRun(run, padded []byte) [][]byte {
 func decodeHex(h []byte) ([]byte, bool) {
 	out := make([]byte, len(h)/2)
 	for i := range out {
-		v, err := strconv.ParseUint(string(h[2*i:2*i+2]), 16, 8)
-		if err != nil || !printable([]byte{byte(v)}) {
+		v := unhex(h[2*i])<<4 | unhex(h[2*i+1])
+		if v <= '\x08' || v >= '\x7f' {
 			return nil, false
 		}
-		out[i] = byte(v)
+		out[i] = v
 	}
 	return out, true
 }
@@ -172,17 +178,23 @@ func decodePercent(s []byte) ([]byte, bool) {
 	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s) && s[i] != '\n'; i++ {
 		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
-			v, _ := strconv.ParseUint(string(s[i+1:i+3]), 16, 8)
-			if !printable([]byte{byte(v)}) {
+			v := unhex(s[i+1])<<4 | unhex(s[i+2])
+			if v <= '\x08' || v >= '\x7f' {
 				return nil, false
 			}
-			out = append(out, byte(v))
+			out = append(out, v)
 			i += 2
 			continue
 		}
 		out = append(out, s[i])
 	}
 	return out, true
+}
+
+// unicodeAt reports whether s starts with an escape decodeUnicode decodes.
+func unicodeAt(s []byte) bool {
+	_, n := decodeUnicode(s)
+	return n > 0
 }
 
 // decodeUnicode decodes a run of \uXXXX, \\uXXXX or U+XXXX escapes at the
@@ -230,6 +242,18 @@ func hasBase64Marker(run []byte) bool {
 
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// unhex is the value of a hex digit (isHex).
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c <= 'F':
+		return c - 'A' + 10
+	default:
+		return c - 'a' + 10
+	}
 }
 
 func allHex(b []byte) bool {

@@ -91,6 +91,20 @@ const (
 	unboundedFwd  = 16 << 10
 )
 
+// A line longer than longLine (minified code, a one-line JSON document, an
+// encoded blob) is not handed whole to a rule for each of its keyword hits:
+// the rule runs on the bytes around the hit that a match holding it can
+// span (windowSlack beyond them, stretched to a separator within
+// windowSlack more), as a detector would find it in the whole line. Else a
+// line of n bytes with k hits costs k × n.
+const (
+	longLine    = 8 << 10
+	windowSlack = 256
+	// anchoredScan bounds the search for the end of a match that starts
+	// at its keyword on a long line.
+	anchoredScan = 16 << 10
+)
+
 // maxSuffixLen bounds the text a keyword suffix is tried on: the template's
 // parts after the keyword are bounded (at most 20+3+3+5 characters, a
 // secret of at most a few hundred, a terminator).
@@ -123,8 +137,16 @@ func (e *Engine) detectContent(ctx context.Context, b Blob, lower []byte) []repo
 
 	lines := lineStarts(content)
 	last := len(lines) - 1
-	// windows[i] holds, per rule, ranges of line indexes [lo, hi].
+	lineEnd := func(i int) int {
+		if i < last {
+			return lines[i+1]
+		}
+		return len(content)
+	}
+	// windows[i] holds, per rule, ranges of line indexes [lo, hi];
+	// bytes[i] ranges of bytes [start, end) on long lines.
 	windows := make([][]span, len(e.rules.rules))
+	bytes := make([][]span, len(e.rules.rules))
 	for _, i := range e.always {
 		windows[i] = []span{{0, last}}
 	}
@@ -134,9 +156,14 @@ func (e *Engine) detectContent(ctx context.Context, b Blob, lower []byte) []repo
 		for line < last && lines[line+1] <= start {
 			line++
 		}
+		long := lineEnd(line)-lines[line] > longLine
 		for _, i := range e.hitRules[pattern] {
 			r := e.rules.rules[i]
 			w := span{max(0, line-r.linesBefore), min(last, line+r.linesAfter)}
+			// from, to: the bytes a match holding the hit can span, for a
+			// hit on a long line.
+			from, to := -1, -1
+			inLine := long && !r.whole && !r.unbounded
 			switch {
 			case r.whole:
 				w = span{0, last}
@@ -151,16 +178,36 @@ func (e *Engine) detectContent(ctx context.Context, b Blob, lower []byte) []repo
 					continue
 				}
 				w = span{line, lineIndex(lines, start+m[1]-1)}
+				from, to = start, start+m[1]
 			case r.anchored != nil:
 				// The match starts at the keyword; the anchored
 				// expression gives its end.
-				m := r.anchored.FindIndex(content[start:])
-				if m == nil {
-					continue
+				text := content[start:]
+				if inLine {
+					text = content[start:min(lineEnd(line), start+anchoredScan)]
 				}
-				w = span{line, lineIndex(lines, start+max(m[1]-1, 0))}
+				m := r.anchored.FindIndex(text)
+				switch {
+				case m != nil:
+					w = span{line, lineIndex(lines, start+max(m[1]-1, 0))}
+					from, to = start, start+m[1]
+				case len(text) == len(content)-start || start+len(text) == lineEnd(line):
+					continue
+				default: // a longer match than was searched: the scanned bytes and on
+					from, to = start, lineEnd(line)
+				}
 			case r.unbounded:
 				w = span{lineIndex(lines, max(0, start-unboundedBack)), lineIndex(lines, min(len(content)-1, stop+unboundedFwd))}
+			default:
+				if r.maxLen >= 0 {
+					from, to = start-r.maxLen, stop+r.maxLen
+				}
+			}
+			if inLine && from >= 0 {
+				// Within the lines the rule's matches can reach.
+				lo, hi := lines[max(0, line-r.linesBefore)], lineEnd(min(last, line+r.linesAfter))
+				bytes[i] = appendSpan(bytes[i], e.around(content, lo, hi, from, to))
+				continue
 			}
 			windows[i] = appendSpan(windows[i], w)
 		}
@@ -171,6 +218,9 @@ func (e *Engine) detectContent(ctx context.Context, b Blob, lower []byte) []repo
 		r := e.rules.rules[i]
 		for _, w := range ws {
 			out = append(out, detectIn(ctx, r.det, e.fragment(b, content, lines, w))...)
+		}
+		for _, w := range bytes[i] {
+			out = append(out, e.detectBytes(ctx, r.det, b, content, lines, w)...)
 		}
 	}
 	for _, w := range e.encodedSpans(content, lines) {
@@ -215,6 +265,58 @@ func (e *Engine) fragment(b Blob, content []byte, lines []int, w span) detect.Fr
 		f.CommitSHA = b.Commit.SHA
 	}
 	return f
+}
+
+// around is the byte range [from, to) of the lines [lo, hi) widened by
+// windowSlack on each side and then to a separator within windowSlack
+// more, so that the window's edges fall between tokens, as the edges of
+// the line do: a rule's \b, quote or assignment context sees what it would
+// see in the whole line.
+func (e *Engine) around(content []byte, lo, hi, from, to int) span {
+	from, to = max(lo, from-windowSlack), min(hi, to+windowSlack)
+	for i := from; i > max(lo, from-windowSlack); i-- {
+		if isSeparator(content[i-1]) {
+			from = i - 1
+			break
+		}
+	}
+	for i := to; i < min(hi, to+windowSlack); i++ {
+		if isSeparator(content[i]) {
+			to = i + 1
+			break
+		}
+	}
+	return span{from, to}
+}
+
+func isSeparator(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '"', '\'', '`', ',', ';', '{', '}', '(', ')', '[', ']', '<', '>':
+		return true
+	}
+	return false
+}
+
+// detectBytes runs a detector on the bytes w of b, which may start inside a
+// line: the findings' columns are the lines', as if the detector had seen
+// them whole.
+func (e *Engine) detectBytes(ctx context.Context, d *detect.Detector, b Blob, content []byte, lines []int, w span) []report.Finding {
+	line := lineIndex(lines, w.start)
+	f := detect.Fragment{Raw: string(content[w.start:w.end]), FilePath: b.Path, StartLine: b.StartLine + line, CommitInfo: b.Commit}
+	if b.Commit != nil {
+		f.CommitSHA = b.Commit.SHA
+	}
+	fs := detectIn(ctx, d, f)
+	shift := w.start - lines[line]
+	for i := range fs {
+		if fs[i].StartLine == f.StartLine {
+			fs[i].StartColumn += shift
+		}
+		if fs[i].EndLine == f.StartLine {
+			fs[i].EndColumn += shift
+		}
+	}
+	return fs
 }
 
 // appendSpan adds s to a list of line ranges in ascending start order,

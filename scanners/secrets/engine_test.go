@@ -226,3 +226,56 @@ func wrap(s string, n int) string {
 	b.WriteString(s + "\n")
 	return b.String()
 }
+
+// On a long line (minified code, one-line JSON) the rules run on byte
+// windows around their keyword hits, not on the whole line for each hit:
+// the findings, lines and columns are still exactly gitleaks' on the
+// whole line.
+func TestLongLineMatchesGitleaks(t *testing.T) {
+	e, ref := engineAndOracle(t)
+	filler := func(n int) string {
+		var b strings.Builder
+		for i := 0; b.Len() < n; i++ {
+			fmt.Fprintf(&b, "var a%d=function(e){return e.value||\"%x\"};", i, i*7919)
+		}
+		return b.String()
+	}
+	secrets := []string{
+		`var awsKey="` + awsKey + `";`,
+		`headers:{Authorization:"token ` + ghToken + `"},`,
+		`config={api_key:"3f9a8c7d6e5b4a392817f6e5d4c3b2a1"};`,
+		`hook="` + slackURL + `";`,
+		`password="hunter2hunter2hunter2";`,
+		`jwt="eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";`,
+	}
+	var b strings.Builder
+	b.WriteString("// header line\n")
+	for i, s := range secrets {
+		b.WriteString(filler(20000 + 3000*i))
+		b.WriteString(s)
+	}
+	b.WriteString(filler(5000) + "\nsecond line\n")
+	content := b.String()
+	got := describe(e.Detect(context.Background(), Blob{Path: "bundle.min.js", Content: []byte(content), StartLine: 1}, nil))
+	want := describe(finish(detectIn(context.Background(), ref, detect.Fragment{Raw: content, FilePath: "bundle.min.js", StartLine: 1})))
+	if len(want) < 5 {
+		t.Fatalf("gitleaks finds only %q: fix the test", want)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("\n got %q\nwant %q", got, want)
+	}
+}
+
+// A base64 run that starts with U is base64, not a U+XXXX escape: one line
+// of a wrapped, base64-encoded PEM key began so, and its key was missed.
+func TestDecodesBase64StartingWithU(t *testing.T) {
+	line := []byte(base64.StdEncoding.EncodeToString([]byte("RLT+Q2hRANCAARh1sY1eiOSE2bYsLntvlpBTmKIlnTq\n7DshYBLn7cwg0")) + "\n")
+	if line[0] != 'U' {
+		t.Fatalf("%q does not start with U: fix the test", line)
+	}
+	n := 0
+	eachDecoded(line, func([]byte) bool { n++; return true })
+	if n == 0 {
+		t.Errorf("%q: not decoded", line)
+	}
+}

@@ -50,7 +50,9 @@ type rule struct {
 	anchored *regexp.Regexp
 	// whole is set for rules whose matches need not hold a keyword: as in
 	// gitleaks, a keyword anywhere in the blob runs them over all of it.
-	whole      bool
+	whole bool
+	// maxLen is the most bytes a match spans, -1 for no bound.
+	maxLen     int
 	severity   findings.Severity
 	confidence string
 	title      string
@@ -373,6 +375,7 @@ func compile(cfg config.Config) (*Rules, error) {
 			suffix:      suffix,
 			anchored:    anchored,
 			whole:       len(cr.Keywords) > 0 && suffix == nil && anchored == nil && !holdsKeyword(re, cr.Keywords),
+			maxLen:      maxMatchLen(re),
 			severity:    severityOf(id),
 			confidence:  confidenceOf(id, cr),
 			title:       titleOf(id, cr),

@@ -5,6 +5,7 @@ import (
 	"regexp/syntax"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxNewlines is the most newlines a match of the regular expression can
@@ -319,4 +320,53 @@ func keywordAnchored(expr string, keywords []string) *regexp.Regexp {
 		return nil
 	}
 	return anchored
+}
+
+// maxMatchLen is the most bytes a match of expr can span, or -1 when it
+// has no bound (a *, + or open {n,} repetition) or does not parse.
+func maxMatchLen(expr string) int {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return -1
+	}
+	return matchLen(re)
+}
+
+func matchLen(re *syntax.Regexp) int {
+	switch re.Op {
+	case syntax.OpLiteral:
+		n := 0
+		for _, r := range re.Rune {
+			n += utf8.RuneLen(r)
+		}
+		return n
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return utf8.UTFMax
+	case syntax.OpCapture, syntax.OpQuest:
+		return matchLen(re.Sub[0])
+	case syntax.OpStar, syntax.OpPlus:
+		return -1
+	case syntax.OpRepeat:
+		n := matchLen(re.Sub[0])
+		if n < 0 || re.Max < 0 {
+			return -1
+		}
+		return n * re.Max
+	case syntax.OpConcat, syntax.OpAlternate:
+		total := 0
+		for _, s := range re.Sub {
+			n := matchLen(s)
+			if n < 0 {
+				return -1
+			}
+			if re.Op == syntax.OpConcat {
+				total += n
+			} else {
+				total = max(total, n)
+			}
+		}
+		return total
+	default: // empty matches and assertions
+		return 0
+	}
 }
