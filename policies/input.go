@@ -14,14 +14,20 @@ import (
 // Building the AST directly is about 4x faster than a JSON round trip and
 // allocates a quarter of the memory (BenchmarkInput).
 func inputValue(doc *findings.Document) ast.Value {
+	return inputOf(doc, doc.Findings)
+}
+
+// inputOf is the input of doc with fs (doc's findings, or a chunk of them)
+// as its findings.
+func inputOf(doc *findings.Document, fs []findings.Finding) ast.Value {
 	b := newInputBuilder()
 	scans := make([]*ast.Term, len(doc.Scans))
 	for i := range doc.Scans {
 		scans[i] = b.scan(&doc.Scans[i])
 	}
-	fs := make([]*ast.Term, len(doc.Findings))
-	for i := range doc.Findings {
-		fs[i] = b.finding(&doc.Findings[i])
+	fts := make([]*ast.Term, len(fs))
+	for i := range fs {
+		fts[i] = b.finding(&fs[i])
 	}
 	return ast.NewObject(
 		ast.Item(b.str("schema_version"), ast.IntNumberTerm(doc.SchemaVersion)),
@@ -30,7 +36,7 @@ func inputValue(doc *findings.Document) ast.Value {
 			ast.Item(b.str("version"), b.text(doc.Tool.Version)),
 		)),
 		ast.Item(b.str("scans"), ast.ArrayTerm(scans...)),
-		ast.Item(b.str("findings"), ast.ArrayTerm(fs...)),
+		ast.Item(b.str("findings"), ast.ArrayTerm(fts...)),
 	)
 }
 
