@@ -76,7 +76,8 @@ func uniqueIDs(fs []findings.Finding) bool {
 }
 
 // decideChunked evaluates the policies over chunks of doc's findings (each
-// chunk's input is doc with those findings) on GOMAXPROCS cores, and merges
+// chunk's input is doc with those findings, each with only the fields the
+// default policies read: defaultsInputOf) on GOMAXPROCS cores, and merges
 // the results in chunk order. The results of the per-finding rules over the
 // whole document are the union of their results over the chunks; the
 // document-level results (config errors, skipped files) are the same in
@@ -100,7 +101,7 @@ func (e *Engine) decideChunked(ctx context.Context, doc *findings.Document) (*ra
 	}
 	if e.docQuery != nil {
 		wg.Go(func() {
-			r, err := e.evaluate(ctx, *e.docQuery, inputValue(doc), e.docPolicies, false)
+			r, err := e.evaluate(ctx, *e.docQuery, defaultsInputOf(doc, doc.Findings), e.docPolicies, false)
 			if err != nil {
 				fail(err)
 				return
@@ -117,7 +118,7 @@ func (e *Engine) decideChunked(ctx context.Context, doc *findings.Document) (*ra
 					return
 				}
 				fs := doc.Findings[i*size : min((i+1)*size, len(doc.Findings))]
-				r, err := e.evaluate(ctx, e.chunkQuery, inputOf(doc, fs), e.chunkPolicies, e.waived)
+				r, err := e.evaluate(ctx, e.chunkQuery, defaultsInputOf(doc, fs), e.chunkPolicies, e.waived)
 				if err != nil {
 					fail(err)
 					return
