@@ -56,7 +56,9 @@ func splitWaiversWarn(policies []policyRules) (chunk, doc []policyRules) {
 			doc = append(doc, policyRules{path: p.path, name: p.name, warnVar: p.warnVar, warnMeta: p.warnMeta, warnLoc: p.warnLoc})
 			p.warnVar = ""
 		}
-		chunk = append(chunk, p)
+		if p.denyVar != "" || p.warnVar != "" {
+			chunk = append(chunk, p)
+		}
 	}
 	return chunk, doc
 }
@@ -118,7 +120,7 @@ func (e *Engine) decideChunked(ctx context.Context, doc *findings.Document) (*ra
 					return
 				}
 				fs := doc.Findings[i*size : min((i+1)*size, len(doc.Findings))]
-				r, err := e.evaluate(ctx, e.chunkQuery, defaultsInputOf(doc, fs), e.chunkPolicies, e.waived)
+				r, err := e.evaluate(ctx, e.chunkQuery, defaultsInputOf(doc, fs), e.chunkPolicies, e.chunkWaived)
 				if err != nil {
 					fail(err)
 					return

@@ -108,6 +108,7 @@ type Engine struct {
 	// chunkPolicies and docPolicies are the rules read from each chunk's
 	// evaluation and from docQuery's.
 	chunkPolicies, docPolicies []policyRules
+	chunkWaived                bool // chunkQuery binds waived
 }
 
 // policyRules is one package under data.secgate that defines deny and/or
@@ -261,7 +262,7 @@ func newEngine(ctx context.Context, opts Options, modules map[string]string) (*E
 	e := &Engine{query: query, policies: policies, timeout: timeout, waived: waived, waivers: opts.Waivers}
 	if chunkable(modules, policies) {
 		e.chunked, e.chunkLen = true, chunkSize
-		e.chunkQuery, e.chunkPolicies = query, policies
+		e.chunkPolicies, e.chunkWaived = policies, waived
 		if len(opts.Waivers) > 0 {
 			// The warning about a waiver that matched no finding reads
 			// across findings: evaluate it over the whole document.
@@ -271,13 +272,18 @@ func newEngine(ctx context.Context, opts Options, modules map[string]string) (*E
 				return nil, policyError("prepare policy query", err)
 			}
 			e.docQuery = &q
-			chunkBody := queryBody(e.chunkPolicies)
-			if waived {
-				chunkBody.Append(ast.Assign.Expr(ast.VarTerm(waivedVar), ast.RefTerm(waivedRef...)))
-			}
-			if e.chunkQuery, err = prepare(chunkBody); err != nil {
-				return nil, policyError("prepare policy query", err)
-			}
+		} else {
+			// Without waivers the default secgate.waivers has no result
+			// (its warn rules iterate the waivers) and waived is empty.
+			e.chunkPolicies, _ = splitWaiversWarn(policies)
+			e.chunkWaived = false
+		}
+		chunkBody := queryBody(e.chunkPolicies)
+		if e.chunkWaived {
+			chunkBody.Append(ast.Assign.Expr(ast.VarTerm(waivedVar), ast.RefTerm(waivedRef...)))
+		}
+		if e.chunkQuery, err = prepare(chunkBody); err != nil {
+			return nil, policyError("prepare policy query", err)
 		}
 	}
 	return e, nil
