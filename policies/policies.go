@@ -97,6 +97,18 @@ type Engine struct {
 	// waived is set when a policy defines data.secgate.waivers.waived.
 	waived  bool
 	waivers []findings.Waiver
+	// chunked says Decide may evaluate large documents in chunks of
+	// findings (see decideChunked); docQuery then reads
+	// data.secgate.waivers.warn, evaluated over the whole document when
+	// there are waivers.
+	chunked    bool
+	chunkLen   int // findings per chunk
+	chunkQuery rego.PreparedEvalQuery
+	docQuery   *rego.PreparedEvalQuery
+	// chunkPolicies and docPolicies are the rules read from each chunk's
+	// evaluation and from docQuery's.
+	chunkPolicies, docPolicies []policyRules
+	chunkWaived                bool // chunkQuery binds waived
 }
 
 // policyRules is one package under data.secgate that defines deny and/or
@@ -226,16 +238,19 @@ func newEngine(ctx context.Context, opts Options, modules map[string]string) (*E
 		body.Append(ast.Assign.Expr(ast.VarTerm(waivedVar), ast.RefTerm(waivedRef...)))
 	}
 
-	query, err := rego.New(
-		rego.Compiler(compiler),
-		rego.Capabilities(capabilities(opts.AllowNet)),
-		rego.Store(store),
-		rego.ParsedQuery(body),
-		rego.StrictBuiltinErrors(true),
-		// Keep results as AST terms: Decide checks their types (a set, an
-		// object with a string msg) and skips the JSON conversion.
-		rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
-	).PrepareForEval(ctx)
+	prepare := func(body ast.Body) (rego.PreparedEvalQuery, error) {
+		return rego.New(
+			rego.Compiler(compiler),
+			rego.Capabilities(capabilities(opts.AllowNet)),
+			rego.Store(store),
+			rego.ParsedQuery(body),
+			rego.StrictBuiltinErrors(true),
+			// Keep results as AST terms: Decide checks their types (a set, an
+			// object with a string msg) and skips the JSON conversion.
+			rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }),
+		).PrepareForEval(ctx)
+	}
+	query, err := prepare(body)
 	if err != nil {
 		return nil, policyError("prepare policy query", err)
 	}
@@ -244,7 +259,34 @@ func newEngine(ctx context.Context, opts Options, modules map[string]string) (*E
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	return &Engine{query: query, policies: policies, timeout: timeout, waived: waived, waivers: opts.Waivers}, nil
+	e := &Engine{query: query, policies: policies, timeout: timeout, waived: waived, waivers: opts.Waivers}
+	if chunkable(modules, policies) {
+		e.chunked, e.chunkLen = true, chunkSize
+		e.chunkPolicies, e.chunkWaived = policies, waived
+		if len(opts.Waivers) > 0 {
+			// The warning about a waiver that matched no finding reads
+			// across findings: evaluate it over the whole document.
+			e.chunkPolicies, e.docPolicies = splitWaiversWarn(policies)
+			q, err := prepare(queryBody(e.docPolicies))
+			if err != nil {
+				return nil, policyError("prepare policy query", err)
+			}
+			e.docQuery = &q
+		} else {
+			// Without waivers the default secgate.waivers has no result
+			// (its warn rules iterate the waivers) and waived is empty.
+			e.chunkPolicies, _ = splitWaiversWarn(policies)
+			e.chunkWaived = false
+		}
+		chunkBody := queryBody(e.chunkPolicies)
+		if e.chunkWaived {
+			chunkBody.Append(ast.Assign.Expr(ast.VarTerm(waivedVar), ast.RefTerm(waivedRef...)))
+		}
+		if e.chunkQuery, err = prepare(chunkBody); err != nil {
+			return nil, policyError("prepare policy query", err)
+		}
+	}
+	return e, nil
 }
 
 // ParseModules parses Rego v1 modules (file name → source), with METADATA
@@ -496,9 +538,15 @@ func (v *Verdict) Apply(doc *findings.Document) {
 	}
 }
 
-// Decide evaluates the policies over doc in one evaluation and returns the
-// verdict; doc is not changed (Verdict.Apply records it). The input the
-// policies see is doc without any decision. Errors wrap ErrPolicy.
+// Decide evaluates the policies over doc and returns the verdict; doc is not
+// changed (Verdict.Apply records it). The input the policies see is doc
+// without any decision. Errors wrap ErrPolicy.
+//
+// With only the default policies loaded (whose deny and warn rules each
+// read one finding at a time) a large document is evaluated in chunks of
+// findings on GOMAXPROCS cores and the results merged (see decideChunked);
+// otherwise in one evaluation over the whole document. Both give the same
+// verdict.
 func (e *Engine) Decide(ctx context.Context, doc *findings.Document) (*Verdict, error) {
 	if doc == nil {
 		return nil, policyError("evaluate policies", errors.New("no findings document"))
@@ -506,11 +554,34 @@ func (e *Engine) Decide(ctx context.Context, doc *findings.Document) (*Verdict, 
 	if err := ctx.Err(); err != nil {
 		return nil, policyError("evaluate policies", err)
 	}
-	input := inputValue(doc)
-
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
-	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input))
+	var (
+		raw *rawResults
+		err error
+	)
+	if e.chunked && len(doc.Findings) > e.chunkLen && uniqueIDs(doc.Findings) {
+		raw, err = e.decideChunked(ctx, doc)
+	} else {
+		raw, err = e.evaluate(ctx, e.query, inputValue(doc), e.policies, e.waived)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return e.verdict(raw), nil
+}
+
+// rawResults are the deny and warn results and the waived object read from
+// one or more evaluations, before waivers are applied.
+type rawResults struct {
+	deny, warn []findings.PolicyResult
+	waived     map[string]int
+}
+
+// evaluate runs query over input and reads the results of policies (their
+// rules the query binds) and, when waived is set, the waived object.
+func (e *Engine) evaluate(ctx context.Context, query rego.PreparedEvalQuery, input ast.Value, policies []policyRules, waived bool) (*rawResults, error) {
+	rs, err := query.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			err = fmt.Errorf("%w (timeout %s): %w", ctxErr, e.timeout, err)
@@ -520,26 +591,32 @@ func (e *Engine) Decide(ctx context.Context, doc *findings.Document) (*Verdict, 
 	if len(rs) != 1 {
 		return nil, policyError("evaluate policies", fmt.Errorf("query returned %d results, want 1 (a deny or warn rule is undefined)", len(rs)))
 	}
-
-	dec := findings.Decision{Result: findings.ResultPass, Deny: []findings.PolicyResult{}, Warn: []findings.PolicyResult{}}
-	for _, p := range e.policies {
+	out := &rawResults{waived: map[string]int{}}
+	for _, p := range policies {
 		if p.denyVar != "" {
-			if dec.Deny, err = appendResults(dec.Deny, rs[0].Bindings[p.denyVar], p.name, "deny", p.denyMeta, p.denyLoc); err != nil {
+			if out.deny, err = appendResults(out.deny, rs[0].Bindings[p.denyVar], p.name, "deny", p.denyMeta, p.denyLoc); err != nil {
 				return nil, policyError("read policy results", err)
 			}
 		}
 		if p.warnVar != "" {
-			if dec.Warn, err = appendResults(dec.Warn, rs[0].Bindings[p.warnVar], p.name, "warn", p.warnMeta, p.warnLoc); err != nil {
+			if out.warn, err = appendResults(out.warn, rs[0].Bindings[p.warnVar], p.name, "warn", p.warnMeta, p.warnLoc); err != nil {
 				return nil, policyError("read policy results", err)
 			}
 		}
 	}
-	waived := map[string]int{}
-	if e.waived {
-		if waived, err = readWaived(rs[0].Bindings[waivedVar], len(e.waivers)); err != nil {
+	if waived {
+		if out.waived, err = readWaived(rs[0].Bindings[waivedVar], len(e.waivers)); err != nil {
 			return nil, policyError("read policy results", err)
 		}
 	}
+	return out, nil
+}
+
+// verdict applies the waivers to the results, sorts them and removes
+// duplicates.
+func (e *Engine) verdict(raw *rawResults) *Verdict {
+	waived := raw.waived
+	dec := findings.Decision{Result: findings.ResultPass, Deny: raw.deny, Warn: raw.warn}
 	dec.Waived = []findings.PolicyResult{}
 	keep := func(rs []findings.PolicyResult) []findings.PolicyResult {
 		out := rs[:0]
@@ -553,6 +630,12 @@ func (e *Engine) Decide(ctx context.Context, doc *findings.Document) (*Verdict, 
 		return out
 	}
 	dec.Deny, dec.Warn = keep(dec.Deny), keep(dec.Warn)
+	if dec.Deny == nil {
+		dec.Deny = []findings.PolicyResult{}
+	}
+	if dec.Warn == nil {
+		dec.Warn = []findings.PolicyResult{}
+	}
 	for _, rs := range [][]findings.PolicyResult{dec.Deny, dec.Warn, dec.Waived} {
 		sortResults(rs)
 	}
@@ -562,7 +645,7 @@ func (e *Engine) Decide(ctx context.Context, doc *findings.Document) (*Verdict, 
 	if len(dec.Deny) > 0 {
 		dec.Result = findings.ResultFail
 	}
-	return &Verdict{Decision: dec, waived: waived, waivers: e.waivers}, nil
+	return &Verdict{Decision: dec, waived: waived, waivers: e.waivers}
 }
 
 // samePolicyResult reports whether two sorted results are the same (the
@@ -640,8 +723,12 @@ func appendResults(dst []findings.PolicyResult, v any, policy, rule string, meta
 
 // sortResults orders results by finding ID (so Outcome can search them),
 // then policy and message.
+//
+// The sort is stable: results that compare equal keep their order (in
+// Waived, deny results before warn results), whichever way they were
+// evaluated.
 func sortResults(rs []findings.PolicyResult) {
-	slices.SortFunc(rs, func(a, b findings.PolicyResult) int {
+	slices.SortStableFunc(rs, func(a, b findings.PolicyResult) int {
 		return cmp.Or(
 			cmp.Compare(a.ID, b.ID),
 			cmp.Compare(a.Policy, b.Policy),

@@ -1,0 +1,224 @@
+package policies
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/secgate/secgate/findings"
+)
+
+// oneEvaluation returns a copy of e that decides every document in one
+// evaluation, as Decide did before chunks.
+func oneEvaluation(e *Engine) *Engine {
+	old := *e
+	old.chunked = false
+	return &old
+}
+
+// varied is syntheticDocument(n) with what it lacks: findings already in
+// the baseline, low-confidence secrets, secrets from history, unknown
+// severities, findings without a line or a package, skipped files.
+func varied(n int) *findings.Document {
+	doc := syntheticDocument(n)
+	for i := range doc.Findings {
+		f := &doc.Findings[i]
+		switch {
+		case i%13 == 0:
+			f.Baseline = "existing"
+		case i%17 == 0:
+			f.Severity = findings.SeverityUnknown
+		case i%19 == 0:
+			f.Location.Line = 0
+			f.Package = nil
+		}
+		if f.Kind == findings.KindSecret {
+			switch i % 3 {
+			case 0:
+				f.Secret = &findings.Secret{Redacted: "AKIA****", Confidence: "low"}
+			case 1:
+				f.Secret = &findings.Secret{Redacted: "AKIA****", Confidence: "high"}
+				f.Commit = &findings.Commit{SHA: fmt.Sprintf("%040x", i)}
+			}
+		}
+	}
+	doc.Scans = append(doc.Scans, findings.Scan{Scanner: "secrets", Target: ".", Stats: map[string]int{"skipped_binary": 3, "skipped_too_large": 1}})
+	return doc
+}
+
+// variedWaivers accept findings of varied(n) by id, by rule under a path,
+// by package; one has expired and one matches nothing.
+func variedWaivers(doc *findings.Document) []findings.Waiver {
+	return []findings.Waiver{
+		{ID: doc.Findings[5].ID, Reason: "r", Expires: "2099-12-31"},
+		{ID: doc.Findings[len(doc.Findings)-3].ID, Reason: "r", Expires: "2099-12-31"},
+		{RuleID: "DS002", Path: "services/svc-01*/**", Reason: "r", Expires: "2099-12-31", Owner: "team"},
+		{RuleID: "aws-access-key-id", Reason: "r", Expires: "2099-12-31"},
+		{RuleID: "GO-2024-0001", Package: "github.com/example-org/module-1", Reason: "r", Expires: "2099-12-31"},
+		{RuleID: "GO-2024-0002", Reason: "expired", Expires: "2020-01-01"},
+		{ID: "no-such-finding", Reason: "stale", Expires: "2099-12-31"},
+	}
+}
+
+// sameVerdicts fails unless one evaluation and chunks decide doc the same:
+// the decision byte for byte as JSON, and every finding's outcome.
+func sameVerdicts(t *testing.T, e *Engine, doc *findings.Document) {
+	t.Helper()
+	ctx := context.Background()
+	if !e.chunked {
+		t.Fatal("engine does not evaluate in chunks")
+	}
+	want, err := oneEvaluation(e).Decide(ctx, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.Decide(ctx, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wj, _ := json.Marshal(want.Decision)
+	gj, _ := json.Marshal(got.Decision)
+	if !bytes.Equal(wj, gj) {
+		t.Fatalf("chunk size %d: decisions differ (%d vs %d bytes; deny %d/%d warn %d/%d waived %d/%d)", e.chunkLen, len(wj), len(gj),
+			len(want.Deny), len(got.Deny), len(want.Warn), len(got.Warn), len(want.Waived), len(got.Waived))
+	}
+	for _, f := range doc.Findings {
+		wd, ww := want.Outcome(f.ID)
+		gd, gw := got.Outcome(f.ID)
+		if wd != gd || (ww == nil) != (gw == nil) || (ww != nil && *ww != *gw) {
+			t.Fatalf("finding %s: %s %v, chunks %s %v", f.ID, wd, ww, gd, gw)
+		}
+	}
+	if len(want.Deny)+len(want.Warn) == 0 {
+		t.Fatal("nothing decided: the comparison proves nothing")
+	}
+}
+
+// TestChunksDecideAsOneEvaluation: the default policies, evaluated in chunks
+// of findings, decide the test corpus and generated documents (the
+// benchmark's, up to 100,000 findings) exactly as one evaluation does.
+func TestChunksDecideAsOneEvaluation(t *testing.T) {
+	ctx := context.Background()
+	var sample findings.Document
+	raw, err := os.ReadFile("../report/testdata/sample.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &sample); err != nil {
+		t.Fatal(err)
+	}
+	configs := []Options{
+		{},
+		{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"fail_on": "medium", "unknown_severity": "warn"}}}},
+		{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"fail_on": "critical"}}}},
+	}
+	docs := map[string]*findings.Document{"sample.json": &sample, "varied(3000)": varied(3000), "synthetic(2500)": syntheticDocument(2500)}
+	for name, doc := range docs {
+		for ci, opts := range configs {
+			for _, waivers := range []bool{false, true} {
+				opts := opts
+				if waivers {
+					opts.Waivers, opts.Today = variedWaivers(varied(3000)), "2026-01-01"
+					if name == "sample.json" {
+						opts.Waivers = append(opts.Waivers, findings.Waiver{ID: sample.Findings[0].ID, Reason: "r", Expires: "2099-12-31"})
+					}
+				}
+				e, err := New(ctx, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, size := range []int{1, 7, 1000, chunkSize} {
+					if size >= len(doc.Findings) || (size == 1 && len(doc.Findings) > 100) {
+						continue
+					}
+					t.Run(fmt.Sprintf("%s/config%d/waivers=%v/chunk%d", name, ci, waivers, size), func(t *testing.T) {
+						e.chunkLen = size
+						sameVerdicts(t, e, doc)
+					})
+				}
+			}
+		}
+	}
+	if testing.Short() {
+		return
+	}
+	doc := syntheticDocument(100_000)
+	// Waivers by id: over 100,000 findings one evaluation takes tens of
+	// seconds per waiver that names a rule.
+	opts := Options{Waivers: variedWaivers(doc)[:2], Today: "2026-01-01", Timeout: 10 * time.Minute}
+	for _, o := range []Options{{Timeout: 10 * time.Minute}, opts} {
+		e, err := New(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameVerdicts(t, e, doc)
+	}
+}
+
+// TestChunksOnlyForDefaults: a team policy, a replaced waivers package or
+// no defaults means one evaluation; so do findings that share an id.
+func TestChunksOnlyForDefaults(t *testing.T) {
+	ctx := context.Background()
+	modules, err := LoadModules("", []string{examplesDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := LoadData("", []string{examplesDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, opts := range map[string]Options{
+		"examples":             {Modules: modules, Data: data},
+		"examples, no default": {Modules: modules, Data: data, NoDefaults: true},
+		"no default":           {NoDefaults: true, Modules: map[string]string{"p.rego": "package secgate.p\n\ndeny contains {\"msg\": \"x\"} if count(input.findings) > 3\n"}},
+	} {
+		e, err := New(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.chunked {
+			t.Errorf("%s: evaluated in chunks", name)
+		}
+	}
+	// One evaluation with the example policies: what the chunked engine's
+	// fallback runs, on a document where a cross-finding rule fires.
+	e, err := New(ctx, Options{Modules: modules, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := varied(5000)
+	v, err := e.Decide(ctx, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.chunked {
+		t.Fatal("defaults alone are not evaluated in chunks")
+	}
+	if len(v.Deny) == 0 {
+		t.Fatal("no deny results with the examples")
+	}
+	dup := varied(5000)
+	dup.Findings[4000].ID = dup.Findings[3].ID
+	d.chunkLen = 100
+	want, err := oneEvaluation(d).Decide(ctx, dup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.Decide(ctx, dup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wj, _ := json.Marshal(want.Decision)
+	gj, _ := json.Marshal(got.Decision)
+	if !bytes.Equal(wj, gj) {
+		t.Fatal("duplicate ids: decisions differ")
+	}
+}
