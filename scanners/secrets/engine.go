@@ -103,6 +103,9 @@ const (
 	// anchoredScan bounds the search for the end of a match that starts
 	// at its keyword on a long line.
 	anchoredScan = 16 << 10
+	// maxByteWindows: past this many windows for one rule in a blob, the
+	// rule runs on their lines whole instead.
+	maxByteWindows = 64
 )
 
 // maxSuffixLen bounds the text a keyword suffix is tried on: the template's
@@ -218,6 +221,18 @@ func (e *Engine) detectContent(ctx context.Context, b Blob, lower []byte) []repo
 		r := e.rules.rules[i]
 		for _, w := range ws {
 			out = append(out, detectIn(ctx, r.det, e.fragment(b, content, lines, w))...)
+		}
+		if len(bytes[i]) > maxByteWindows {
+			// Hits all along the line: one pass over it costs less than
+			// a detector per window.
+			var ls []span
+			for _, w := range bytes[i] {
+				ls = appendSpan(ls, span{lineIndex(lines, w.start), lineIndex(lines, w.end-1)})
+			}
+			for _, w := range ls {
+				out = append(out, detectIn(ctx, r.det, e.fragment(b, content, lines, w))...)
+			}
+			continue
 		}
 		for _, w := range bytes[i] {
 			out = append(out, e.detectBytes(ctx, r.det, b, content, lines, w)...)
