@@ -12,7 +12,8 @@
 // packages it returns are the ones the osv-scalibr extractor returns: the
 // same names, versions, commits and lines, in the same order. Unlike it, an
 // entry without a version is an error of Extract (osv-scalibr logs it, and
-// secgate made any such log an error already).
+// the directory scan made any such log an error already), unless
+// AllowNoVersion is set.
 package yarnlock
 
 import (
@@ -37,7 +38,11 @@ import (
 const Name = "secgate/yarnlock"
 
 // Extractor is an osv-scalibr filesystem extractor for yarn.lock files.
-type Extractor struct{}
+type Extractor struct {
+	// AllowNoVersion returns an entry without a version as a package with
+	// an empty version, as osv-scalibr does, rather than failing the file.
+	AllowNoVersion bool
+}
 
 var _ filesystem.Extractor = Extractor{}
 
@@ -87,7 +92,7 @@ var (
 var ErrNoVersion = errors.New("failed to determine version")
 
 // Extract reads one yarn.lock.
-func (Extractor) Extract(ctx context.Context, input *filesystem.ScanInput) (inventory.Inventory, error) {
+func (e Extractor) Extract(ctx context.Context, input *filesystem.ScanInput) (inventory.Inventory, error) {
 	pkgs := []*extractor.Package{}
 	var noVersion []string
 	err := entries(ctx, bufio.NewScanner(input.Reader), func(header string, props []string, line int) {
@@ -109,7 +114,7 @@ func (Extractor) Extract(ctx context.Context, input *filesystem.ScanInput) (inve
 	if err != nil {
 		return inventory.Inventory{}, fmt.Errorf("error while scanning: %w", err)
 	}
-	if len(noVersion) > 0 {
+	if len(noVersion) > 0 && !e.AllowNoVersion {
 		return inventory.Inventory{}, fmt.Errorf("%w of %s", ErrNoVersion, strings.Join(noVersion, ", "))
 	}
 	return inventory.Inventory{Packages: pkgs}, nil

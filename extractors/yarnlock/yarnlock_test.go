@@ -70,7 +70,7 @@ odd@^1:
 // own extractor returns (every field of every package, in order) on
 // osv-scalibr's test inputs, generated lockfiles of both formats and edge
 // cases; where osv-scalibr returns an entry without a version, yarnlock
-// returns ErrNoVersion instead.
+// returns ErrNoVersion instead, or with AllowNoVersion the same.
 func TestSameAsScalibr(t *testing.T) {
 	inputs := map[string]string{
 		"generated-v1":    string(lockgen.YarnLock(500, false)),
@@ -100,6 +100,10 @@ func same(t *testing.T, content string) {
 	t.Helper()
 	got, gotErr := run(Extractor{}, content)
 	want, wantErr := run(scalibryarn.Extractor{}, content)
+	lenient, lenientErr := run(Extractor{AllowNoVersion: true}, content)
+	if (lenientErr == nil) != (wantErr == nil) || !reflect.DeepEqual(lenient, want) {
+		t.Fatalf("yarnlock (AllowNoVersion) differs from osv-scalibr: %v, %v\n got %s\nwant %s", lenientErr, wantErr, describe(lenient.Packages), describe(want.Packages))
+	}
 	switch {
 	case errors.Is(gotErr, ErrNoVersion):
 		if wantErr != nil || !hasNoVersion(want.Packages) {

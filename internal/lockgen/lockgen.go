@@ -28,7 +28,9 @@ func PackageLock(n int) []byte {
 // classic, or with berry the YAML-like format of yarn 2 and later (with its
 // __metadata and the workspace's own entry, which are not packages). A
 // quarter of the entries are scoped, every fifth has two ranges in its
-// header, and every seventh resolves to a git commit.
+// header, every seventh resolves to a git commit, and every thousandth is
+// a package with advisories in testdata/osvdb (lodash, lodash-es,
+// minimist), at versions affected or not.
 func YarnLock(n int, berry bool) []byte {
 	var b bytes.Buffer
 	if berry {
@@ -42,6 +44,16 @@ func YarnLock(n int, berry bool) []byte {
 			name = fmt.Sprintf("@scope-%d/dep-%d", i%10, i)
 		}
 		version := fmt.Sprintf("%d.%d.%d", i%7, i%13, i%5)
+		if i%1000 == 999 {
+			// Names with advisories in testdata/osvdb, most versions
+			// vulnerable, each name@version once (as yarn writes them).
+			k := i / 1000
+			name = []string{"lodash", "lodash-es", "minimist"}[k%3]
+			version = fmt.Sprintf("4.%d.%d", k/3%18, k/54)
+			if name == "minimist" {
+				version = fmt.Sprintf("1.%d.%d", k/3%3, k/9)
+			}
+		}
 		dep := fmt.Sprintf("pkg-%d", (i+1)%n)
 		git := i%7 == 3
 		hash := fmt.Sprintf("%040x", i)
