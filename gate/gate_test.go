@@ -284,6 +284,49 @@ func BenchmarkScanPackageLock100k(b *testing.B) {
 	}
 }
 
+// BenchmarkScanLockfile is the whole gate, as BenchmarkScanPackageLock100k,
+// on generated lockfiles of growing size, so that the growth shows (a
+// linear gate keeps ns/op per package flat): yarn.lock v1 of 100k, 300k
+// and 1M entries, yarn berry of 300k, package-lock.json of 150k, 500k and
+// 1.5M packages. The offline database is testdata's: matching finds
+// nothing in these names and costs little. Pick sizes with -bench:
+//
+//	go test -run XXX -bench 'ScanLockfile/yarn-1M' -benchtime 1x ./gate
+func BenchmarkScanLockfile(b *testing.B) {
+	for _, c := range []struct {
+		name, file string
+		n          int
+		gen        func(int) []byte
+	}{
+		{"yarn-100k", "yarn.lock", 100_000, func(n int) []byte { return lockgen.YarnLock(n, false) }},
+		{"yarn-300k", "yarn.lock", 300_000, func(n int) []byte { return lockgen.YarnLock(n, false) }},
+		{"yarn-1M", "yarn.lock", 1_000_000, func(n int) []byte { return lockgen.YarnLock(n, false) }},
+		{"berry-300k", "yarn.lock", 300_000, func(n int) []byte { return lockgen.YarnLock(n, true) }},
+		{"npm-150k", "package-lock.json", 150_000, lockgen.PackageLock},
+		{"npm-500k", "package-lock.json", 500_000, lockgen.PackageLock},
+		{"npm-1.5M", "package-lock.json", 1_500_000, lockgen.PackageLock},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			dir := b.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, c.file), c.gen(c.n), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			opts := Options{Path: dir, OfflineDB: offlineDB, Version: "bench"}
+			b.ReportAllocs()
+			for b.Loop() {
+				doc, err := Run(context.Background(), opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if got := doc.Scans[0].Stats["packages"]; got != c.n {
+					b.Fatalf("%d packages, want %d", got, c.n)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(c.n), "ns/pkg")
+		})
+	}
+}
+
 // MaxDBAge puts a warning about each stale ecosystem file in the scans that
 // used it (the path's and the image's alike), tells Warn once per file, and
 // leaves the decision as it was.

@@ -406,7 +406,7 @@ func checkRanges(v *osvschema.Vulnerability, keys []string) error {
 func normalizePyPINames(v *osvschema.Vulnerability) {
 	for _, a := range v.GetAffected() {
 		if p := a.GetPackage(); p != nil && baseEcosystem(p.GetEcosystem()) == "PyPI" {
-			p.Name = strings.ToLower(pythonNormalization.ReplaceAllLiteralString(p.GetName(), "-"))
+			p.Name = strings.ToLower(normalizeSeparators(p.GetName()))
 		}
 	}
 }

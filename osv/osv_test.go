@@ -240,3 +240,13 @@ func TestRecordSeverity(t *testing.T) {
 }
 
 func structFromMap(m map[string]any) (*structpb.Struct, error) { return structpb.NewStruct(m) }
+
+// TestNormalizeSeparators: the byte loop gives what the regular expression
+// gives.
+func TestNormalizeSeparators(t *testing.T) {
+	for _, s := range []string{"", "a", "-", "--", "a-b", "a--b", "a_.-b", "_a_", "Zope.Interface", "x..y__z", "pkg-1", "\xff-_\xfe", "a-", ".a", "é._é"} {
+		if got, want := normalizeSeparators(s), pythonNormalization.ReplaceAllLiteralString(s, "-"); got != want {
+			t.Errorf("%q: %q, want %q", s, got, want)
+		}
+	}
+}

@@ -23,11 +23,13 @@ import (
 	"github.com/google/osv-scalibr/extractor"
 	"github.com/google/osv-scalibr/extractor/filesystem"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagelockjson"
+	scalibryarn "github.com/google/osv-scalibr/extractor/filesystem/language/javascript/yarnlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/list"
 	"github.com/google/osv-scalibr/plugin"
 	"github.com/google/osv-scalibr/plugin/config"
 
 	"github.com/secgate/secgate/extractors/npmlock"
+	"github.com/secgate/secgate/extractors/yarnlock"
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/osv"
 	"github.com/secgate/secgate/scanners"
@@ -324,9 +326,9 @@ func (s *scanner) extract(ctx context.Context, img *image.Image) ([]*extractor.P
 // Java archives, installed npm packages) and the lockfiles osv-scanner reads.
 var extractorGroups = []string{"os", "go", "rust", "python", "java", "javascript", "ruby", "php", "dotnet", "cpp", "dart", "erlang", "haskell", "r", "swift"}
 
-// irrelevant extractors for Linux images (and osv-scalibr's slow npm
-// lockfile reader, replaced by npmlock).
-var skipExtractors = []string{packagelockjson.Name, "os/macapps", "os/winget", "os/chocolatey", "os/macports"}
+// irrelevant extractors for Linux images (and osv-scalibr's slow npm and
+// yarn lockfile readers, replaced by npmlock and yarnlock).
+var skipExtractors = []string{packagelockjson.Name, scalibryarn.Name, "os/macapps", "os/winget", "os/chocolatey", "os/macports"}
 
 func plugins() ([]plugin.Plugin, error) {
 	cfg := &config.PluginConfig{ProtoConfig: &cpb.PluginConfig{}}
@@ -345,8 +347,9 @@ func plugins() ([]plugin.Plugin, error) {
 			out = append(out, e)
 		}
 	}
-	var npm filesystem.Extractor = npmlock.Extractor{}
-	return append(out, npm), nil
+	// An entry without a version is a package without one, as osv-scalibr's
+	// yarn.lock reader gives it: an unparsable file is skipped in images.
+	return append(out, filesystem.Extractor(npmlock.Extractor{}), yarnlock.Extractor{AllowNoVersion: true}), nil
 }
 
 // layerIndexer describes a layer by its diff id: its index among the

@@ -1,8 +1,9 @@
 // Package deps is secgate's dependency scanner: it finds every lockfile and
 // manifest that osv-scanner reads in a directory (or reads the one lockfile
 // it is given), extracts their packages with osv-scanner and secgate's own
-// npm lockfile reader (package npmlock), matches them against OSV
-// advisories (package osv), and returns vulnerability findings.
+// npm and yarn lockfile readers (packages npmlock and yarnlock), matches
+// them against OSV advisories (package osv), and returns vulnerability
+// findings.
 package deps
 
 import (

@@ -208,3 +208,35 @@ func TestLineNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestYarnLock: yarn.lock is read by yarnlock, a package listed twice (same
+// version and commit) counts once and is found at its first entry, and an
+// entry without a version fails the scan, naming the file.
+func TestYarnLock(t *testing.T) {
+	dir := t.TempDir()
+	entry := "lodash@^4.17.%d:\n  version \"4.17.20\"\n  resolved \"https://registry.yarnpkg.com/lodash/-/lodash-4.17.20.tgz#b44a\"\n\n"
+	lock := "# yarn lockfile v1\n\n\n" + fmt.Sprintf(entry, 1) + "minimist@^1.2.0:\n  version \"1.2.5\"\n\n" + fmt.Sprintf(entry, 2)
+	if err := os.WriteFile(filepath.Join(dir, "yarn.lock"), []byte(lock), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{dir, filepath.Join(dir, "yarn.lock")} {
+		got, scan, err := scan(t, target, osv.NewOffline(offlineDB))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if scan.Stats["packages"] != 2 || len(got) != 2 {
+			t.Fatalf("%s: stats %v, %s", target, scan.Stats, describe(got))
+		}
+		for _, f := range got {
+			if want := map[string]int{"lodash": 4, "minimist": 8}[f.Package.Name]; f.Location.Line != want || f.Location.Path != "yarn.lock" {
+				t.Errorf("%s: %s at %+v, want line %d", target, f.Package.Name, f.Location, want)
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "yarn.lock"), []byte("foo@^1:\n  resolved \"x\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := scan(t, dir, osv.NewOffline(offlineDB)); !errors.Is(err, ErrExtract) || !strings.Contains(err.Error(), "yarn.lock: ") || !strings.Contains(err.Error(), "foo (line 1)") {
+		t.Errorf("no version: %v", err)
+	}
+}

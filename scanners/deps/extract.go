@@ -1,6 +1,7 @@
 package deps
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,13 +22,21 @@ import (
 	"github.com/google/osv-scanner/v2/pkg/osvscanner"
 
 	"github.com/secgate/secgate/extractors/npmlock"
+	"github.com/secgate/secgate/extractors/yarnlock"
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/scanners"
 	"github.com/secgate/secgate/scanners/internal/osvlog"
 )
 
-// osv-scalibr's own package-lock.json extractor, replaced by npmlock.
-const scalibrPackageLock = "javascript/packagelockjson"
+// osv-scalibr's own package-lock.json and yarn.lock extractors, replaced by
+// npmlock and yarnlock.
+const (
+	scalibrPackageLock = "javascript/packagelockjson"
+	scalibrYarnLock    = "javascript/yarnlock"
+)
+
+// ownExtractors are secgate's replacements, run in a walk of their own.
+var ownExtractors = []filesystem.Extractor{npmlock.Extractor{}, yarnlock.Extractor{}}
 
 // ErrExtract is wrapped by every error about a lockfile or manifest that
 // could not be read or parsed.
@@ -57,9 +66,11 @@ type extraction struct {
 //
 // osv-scanner's DoScan does the walk and the extraction with every extractor
 // of its lockfile, SBOM and directory presets, but no vulnerability matching
-// (the scanner matches with package osv). npm lockfiles are read by npmlock
-// in a second osv-scalibr walk with the same settings; a single file goes
-// to one of the two, by its name. Any extraction error is returned:
+// (the scanner matches with package osv). npm lockfiles and yarn.lock are
+// read by npmlock and yarnlock in a second osv-scalibr walk with the same
+// settings (osv-scanner's DoScan also sorts, annotates and groups what it
+// extracts: a third of the time of a big yarn.lock, for nothing the gate
+// uses); a single file goes to one of the two, by its name. Any extraction error is returned:
 // osv-scanner only logs them and carries on, which a gate must not do. The
 // directories of exclude (relative to root) are not walked.
 func extract(ctx context.Context, root string, opts Options, exclude scanners.Exclude) (*extraction, error) {
@@ -81,17 +92,17 @@ func extract(ctx context.Context, root string, opts Options, exclude scanners.Ex
 		return nil, fmt.Errorf("%w: %w", ErrExtract, err)
 	}
 	noIgnore := opts.NoIgnore
-	npmFile := !isDir && (npmlock.Extractor{}).FileRequired(simpleFile(abs))
+	own := ownExtractor(abs, isDir)
 	var pkgs []*extractor.Package
-	if isDir || !npmFile {
+	if isDir || own == nil {
 		found, err := osvScannerExtract(abs, isDir, noIgnore, skip)
 		if err != nil {
 			return nil, err
 		}
 		pkgs = append(pkgs, found...)
 	}
-	if isDir || npmFile {
-		found, err := npmExtract(ctx, abs, isDir, noIgnore, skip)
+	if isDir || own != nil {
+		found, err := ownExtract(ctx, abs, own, noIgnore, skip)
 		if err != nil {
 			return nil, err
 		}
@@ -169,7 +180,7 @@ func osvScannerExtract(abs string, isDir, noIgnore bool, skip []string) ([]*extr
 		ExperimentalScannerActions: osvscanner.ExperimentalScannerActions{
 			ExcludePatterns:    excludePatterns(skip),
 			TransitiveScanning: osvscanner.TransitiveScanningActions{Disabled: true},
-			PluginsDisabled:    []string{"vulnmatch/osvlocal", scalibrPackageLock},
+			PluginsDisabled:    []string{"vulnmatch/osvlocal", scalibrPackageLock, scalibrYarnLock},
 		},
 	}
 	if isDir {
@@ -212,9 +223,31 @@ func excludePatterns(dirs []string) []string {
 	return out
 }
 
-func npmExtract(ctx context.Context, abs string, isDir, noIgnore bool, skip []string) ([]*extractor.Package, error) {
+// ownExtractor is the one of ownExtractors that reads the single file abs
+// (as osv-scanner picks a lockfile's extractor: npm's by FileRequired, a
+// yarn.lock by its name alone), or nil for a directory or another file.
+func ownExtractor(abs string, isDir bool) filesystem.Extractor {
+	switch {
+	case isDir:
+		return nil
+	case (npmlock.Extractor{}).FileRequired(simpleFile(abs)):
+		return npmlock.Extractor{}
+	case filepath.Base(abs) == "yarn.lock":
+		return yarnlock.Extractor{}
+	}
+	return nil
+}
+
+// ownExtract runs ownExtractors over the directory abs, or one of them
+// (single) over the file abs.
+func ownExtract(ctx context.Context, abs string, single filesystem.Extractor, noIgnore bool, skip []string) ([]*extractor.Package, error) {
+	isDir := single == nil
+	plugins := make([]plugin.Plugin, len(ownExtractors))
+	for i, e := range ownExtractors {
+		plugins[i] = e
+	}
 	cfg := &scalibr.ScanConfig{
-		Plugins:           []plugin.Plugin{npmlock.Extractor{}},
+		Plugins:           plugins,
 		Capabilities:      &plugin.Capabilities{DirectFS: true, RunningSystem: true, Network: plugin.NetworkOffline, OS: plugin.OSAny},
 		ScanRoots:         scalibrfs.RealFSScanRoots("/"),
 		PathsToExtract:    []string{abs},
@@ -225,7 +258,7 @@ func npmExtract(ctx context.Context, abs string, isDir, noIgnore bool, skip []st
 	}
 	if !isDir {
 		cfg.ExtractorOverride = func(api filesystem.FileAPI) []filesystem.Extractor {
-			return []filesystem.Extractor{npmlock.Extractor{}}
+			return []filesystem.Extractor{single}
 		}
 	}
 	var sr *scalibr.ScanResult
@@ -251,7 +284,43 @@ func npmExtract(ctx context.Context, abs string, isDir, noIgnore bool, skip []st
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrExtract, errors.Join(errs...))
 	}
-	return sr.Inventory.Packages, nil
+	return dedupYarn(sr.Inventory.Packages), nil
+}
+
+// dedupYarn puts the yarn.lock packages in the order osv-scanner's DoScan
+// gave them when it read them (by file, name, version, then the printed
+// source code identifier: the first of several findings with one ID is
+// kept, so the order picks which line a finding names) and keeps one of
+// those that are the same package of the same file, the first in the file
+// (DoScan kept one of its own choosing). A yarn.lock lists a package twice
+// only when edited by hand or merged badly.
+func dedupYarn(pkgs []*extractor.Package) []*extractor.Package {
+	out := make([]*extractor.Package, 0, len(pkgs))
+	var yarn []*extractor.Package
+	for _, p := range pkgs {
+		if slices.Contains(p.Plugins, yarnlock.Name) {
+			yarn = append(yarn, p)
+		} else {
+			out = append(out, p)
+		}
+	}
+	order := func(a, b *extractor.Package) int {
+		if c := cmp.Or(strings.Compare(a.Location.PathOrEmpty(), b.Location.PathOrEmpty()), strings.Compare(a.Name, b.Name), strings.Compare(a.Version, b.Version)); c != 0 {
+			return c
+		}
+		return strings.Compare(fmt.Sprintf("%v", a.SourceCode), fmt.Sprintf("%v", b.SourceCode))
+	}
+	slices.SortFunc(yarn, func(a, b *extractor.Package) int {
+		return cmp.Or(order(a, b), cmp.Compare(line(a), line(b)))
+	})
+	return append(out, slices.CompactFunc(yarn, func(a, b *extractor.Package) bool { return order(a, b) == 0 })...)
+}
+
+func line(p *extractor.Package) int {
+	if d := p.Location.Descriptor; d != nil && d.File != nil {
+		return d.File.LineNumber
+	}
+	return 0
 }
 
 func baseDir(abs string, isDir bool) string {
