@@ -219,8 +219,9 @@ func (e *Engine) detectContent(ctx context.Context, b Blob, lower []byte) []repo
 
 	for i, ws := range windows {
 		r := e.rules.rules[i]
+		var found []report.Finding
 		for _, w := range ws {
-			out = append(out, detectIn(ctx, r.det, e.fragment(b, content, lines, w))...)
+			found = append(found, detectIn(ctx, r.det, e.fragment(b, content, lines, w))...)
 		}
 		if len(bytes[i]) > maxByteWindows {
 			// Hits all along the line: one pass over it costs less than
@@ -230,13 +231,14 @@ func (e *Engine) detectContent(ctx context.Context, b Blob, lower []byte) []repo
 				ls = appendSpan(ls, span{lineIndex(lines, w.start), lineIndex(lines, w.end-1)})
 			}
 			for _, w := range ls {
-				out = append(out, detectIn(ctx, r.det, e.fragment(b, content, lines, w))...)
+				found = append(found, detectIn(ctx, r.det, e.fragment(b, content, lines, w))...)
 			}
-			continue
+		} else {
+			for _, w := range bytes[i] {
+				found = append(found, e.detectBytes(ctx, r.det, b, content, lines, w)...)
+			}
 		}
-		for _, w := range bytes[i] {
-			out = append(out, e.detectBytes(ctx, r.det, b, content, lines, w)...)
-		}
+		out = append(out, dropLineAllowed(found, r, b, content, lines)...)
 	}
 	for _, w := range e.encodedSpans(content, lines) {
 		for _, f := range detectIn(ctx, e.rules.full, e.fragment(b, content, lines, w)) {
@@ -280,6 +282,42 @@ func (e *Engine) fragment(b Blob, content []byte, lines []int, w span) detect.Fr
 		f.CommitSHA = b.Commit.SHA
 	}
 	return f
+}
+
+// dropLineAllowed removes the findings of rule r that its line allowlists
+// allow, testing each line once: the line is gitleaks' for the finding,
+// from the start of its first line to the end of its last.
+func dropLineAllowed(fs []report.Finding, r *rule, b Blob, content []byte, lines []int) []report.Finding {
+	if len(r.lineLists) == 0 || len(fs) == 0 {
+		return fs
+	}
+	type key struct{ start, end int }
+	memo := map[key]bool{}
+	out := fs[:0]
+	for _, f := range fs {
+		k := key{f.StartLine - b.StartLine, f.EndLine - b.StartLine}
+		allowed, ok := memo[k]
+		if !ok {
+			line := func() string {
+				end := len(content)
+				if k.end+1 < len(lines) {
+					end = lines[k.end+1]
+				}
+				return strings.TrimSuffix(string(content[lines[k.start]:end]), "\n")
+			}
+			for _, a := range r.lineLists {
+				if lineAllowed(a, b.Path, line) {
+					allowed = true
+					break
+				}
+			}
+			memo[k] = allowed
+		}
+		if !allowed {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // around is the byte range [from, to) of the lines [lo, hi) widened by

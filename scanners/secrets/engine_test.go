@@ -279,3 +279,25 @@ func TestDecodesBase64StartingWithU(t *testing.T) {
 		t.Errorf("%q: not decoded", line)
 	}
 }
+
+// Allowlists on the finding's line, which the engine applies once per line
+// instead of the detector once per finding, allow what gitleaks allows:
+// the OR list (--mount=type=secret), the AND list with paths (.bb recipes),
+// and on a long minified line too.
+func TestLineAllowlistsAsGitleaks(t *testing.T) {
+	e, ref := engineAndOracle(t)
+	key := "3f9a8c7d6e5b4a39" + "2817f6e5d4c3b2a1"
+	for _, tt := range []struct{ path, content string }{
+		{"Dockerfile", "RUN --mount=type=secret,id=npmrc api_key=\"" + key + "\" npm ci\n"},
+		{"Dockerfile", "RUN api_key=\"" + key + "\" npm ci\n"},
+		{"recipe.bb", "SRC_URI_token = \"" + key + "\"\n"},
+		{"recipe.txt", "SRC_URI_token = \"" + key + "\"\n"},
+		{"app.min.js", strings.Repeat(`var a=function(e){return e.value||"x"};`, 400) + `import { api_key } from "k";var api_key="` + key + `";` + "\n"},
+	} {
+		got := describe(e.Detect(context.Background(), Blob{Path: tt.path, Content: []byte(tt.content), StartLine: 1}, nil))
+		want := describe(finish(detectIn(context.Background(), ref, detect.Fragment{Raw: tt.content, FilePath: tt.path, StartLine: 1})))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: got %q, want %q", tt.path, got, want)
+		}
+	}
+}

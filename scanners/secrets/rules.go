@@ -52,12 +52,27 @@ type rule struct {
 	// gitleaks, a keyword anywhere in the blob runs them over all of it.
 	whole bool
 	// maxLen is the most bytes a match spans, -1 for no bound.
-	maxLen     int
+	maxLen int
+	// lineLists are the rule's allowlists on the finding's line, which
+	// the Engine applies (see lineAllowed).
+	lineLists  []*config.Allowlist
 	severity   findings.Severity
 	confidence string
 	title      string
 	// keywords are the rule's, lower case.
 	keywords []string
+}
+
+// lineAllowed reports whether allowlist a, which tests a finding's line
+// and path only, allows a finding in path on line (called at most once
+// per line), with gitleaks' conditions: OR, either test that a sets;
+// AND, every test it sets.
+func lineAllowed(a *config.Allowlist, path string, line func() string) bool {
+	hasPaths, hasRegexes := len(a.Paths) > 0, len(a.Regexes) > 0
+	if a.MatchCondition == config.AllowlistMatchAnd {
+		return (hasPaths || hasRegexes) && (!hasPaths || a.PathAllowed(path)) && (!hasRegexes || a.RegexAllowed(line()))
+	}
+	return hasPaths && a.PathAllowed(path) || hasRegexes && a.RegexAllowed(line())
 }
 
 // maxShown is the longest public prefix a redacted secret shows.
@@ -350,6 +365,20 @@ func compile(cfg config.Config) (*Rules, error) {
 			// No keyword to find it by: the rule runs over whole files.
 			cr.Keywords = nil
 		}
+		// Allowlists that test a finding's line (and its path) are
+		// applied by the Engine, once per line: gitleaks' detector tests
+		// the line again for every finding on it, which on one long
+		// minified line costs findings × line.
+		var lineLists []*config.Allowlist
+		kept := cr.Allowlists[:0:0]
+		for _, a := range cr.Allowlists {
+			if a.RegexTarget == "line" && len(a.Commits) == 0 && len(a.StopWords) == 0 {
+				lineLists = append(lineLists, a)
+			} else {
+				kept = append(kept, a)
+			}
+		}
+		cr.Allowlists = kept
 		one := config.Config{
 			Rules:      map[string]config.Rule{id: cr},
 			Keywords:   map[string]struct{}{},
@@ -376,6 +405,7 @@ func compile(cfg config.Config) (*Rules, error) {
 			anchored:    anchored,
 			whole:       len(cr.Keywords) > 0 && suffix == nil && anchored == nil && !holdsKeyword(re, cr.Keywords),
 			maxLen:      maxMatchLen(re),
+			lineLists:   lineLists,
 			severity:    severityOf(id),
 			confidence:  confidenceOf(id, cr),
 			title:       titleOf(id, cr),
