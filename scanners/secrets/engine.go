@@ -1,12 +1,14 @@
 package secrets
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"slices"
 	"strings"
 
 	ahocorasick "github.com/BobuSumisu/aho-corasick"
+	"github.com/zricethezav/gitleaks/v8/config"
 	"github.com/zricethezav/gitleaks/v8/detect"
 	"github.com/zricethezav/gitleaks/v8/report"
 	"github.com/zricethezav/gitleaks/v8/sources"
@@ -147,9 +149,9 @@ func (e *Engine) detectContent(ctx context.Context, b Blob, lower []byte) []repo
 		return len(content)
 	}
 	// windows[i] holds, per rule, ranges of line indexes [lo, hi];
-	// bytes[i] ranges of bytes [start, end) on long lines.
+	// byteWins[i] ranges of bytes [start, end) on long lines.
 	windows := make([][]span, len(e.rules.rules))
-	bytes := make([][]span, len(e.rules.rules))
+	byteWins := make([][]span, len(e.rules.rules))
 	for _, i := range e.always {
 		windows[i] = []span{{0, last}}
 	}
@@ -209,7 +211,7 @@ func (e *Engine) detectContent(ctx context.Context, b Blob, lower []byte) []repo
 			if inLine && from >= 0 {
 				// Within the lines the rule's matches can reach.
 				lo, hi := lines[max(0, line-r.linesBefore)], lineEnd(min(last, line+r.linesAfter))
-				bytes[i] = appendSpan(bytes[i], e.around(content, lo, hi, from, to))
+				byteWins[i] = appendSpan(byteWins[i], e.around(content, lo, hi, from, to))
 				continue
 			}
 			windows[i] = appendSpan(windows[i], w)
@@ -223,29 +225,31 @@ func (e *Engine) detectContent(ctx context.Context, b Blob, lower []byte) []repo
 		for _, w := range ws {
 			found = append(found, detectIn(ctx, r.det, e.fragment(b, content, lines, w))...)
 		}
-		if len(bytes[i]) > maxByteWindows {
+		if len(byteWins[i]) > maxByteWindows {
 			// Hits all along the line: one pass over it costs less than
 			// a detector per window.
 			var ls []span
-			for _, w := range bytes[i] {
+			for _, w := range byteWins[i] {
 				ls = appendSpan(ls, span{lineIndex(lines, w.start), lineIndex(lines, w.end-1)})
 			}
 			for _, w := range ls {
 				found = append(found, detectIn(ctx, r.det, e.fragment(b, content, lines, w))...)
 			}
 		} else {
-			for _, w := range bytes[i] {
+			for _, w := range byteWins[i] {
 				found = append(found, e.detectBytes(ctx, r.det, b, content, lines, w)...)
 			}
 		}
-		out = append(out, dropLineAllowed(found, r, b, content, lines)...)
+		out = append(out, dropAllowed(found, r.lineLists, b, content, lines)...)
 	}
 	for _, w := range e.encodedSpans(content, lines) {
+		var decoded []report.Finding
 		for _, f := range detectIn(ctx, e.rules.full, e.fragment(b, content, lines, w)) {
 			if slices.ContainsFunc(f.Tags, func(t string) bool { return strings.HasPrefix(t, "decoded:") }) {
-				out = append(out, f)
+				decoded = append(decoded, f)
 			}
 		}
+		out = append(out, dropAllowed(decoded, nil, b, content, lines)...)
 	}
 	return out
 }
@@ -284,11 +288,14 @@ func (e *Engine) fragment(b Blob, content []byte, lines []int, w span) detect.Fr
 	return f
 }
 
-// dropLineAllowed removes the findings of rule r that its line allowlists
-// allow, testing each line once: the line is gitleaks' for the finding,
-// from the start of its first line to the end of its last.
-func dropLineAllowed(fs []report.Finding, r *rule, b Blob, content []byte, lines []int) []report.Finding {
-	if len(r.lineLists) == 0 || len(fs) == 0 {
+// dropAllowed removes the findings whose line holds an allow signature
+// (secgate:allow, gitleaks:allow) or that an allowlist of lists (on the
+// line and path: lineLists) allows. Each line is tested once, whatever the
+// number of findings on it: on one long minified line, a test per finding
+// costs findings × line. The line is gitleaks' for the finding: from the
+// start of its first line to the end of its last.
+func dropAllowed(fs []report.Finding, lists []*config.Allowlist, b Blob, content []byte, lines []int) []report.Finding {
+	if len(fs) == 0 {
 		return fs
 	}
 	type key struct{ start, end int }
@@ -298,18 +305,17 @@ func dropLineAllowed(fs []report.Finding, r *rule, b Blob, content []byte, lines
 		k := key{f.StartLine - b.StartLine, f.EndLine - b.StartLine}
 		allowed, ok := memo[k]
 		if !ok {
-			line := func() string {
-				end := len(content)
-				if k.end+1 < len(lines) {
-					end = lines[k.end+1]
-				}
-				return strings.TrimSuffix(string(content[lines[k.start]:end]), "\n")
+			end := len(content)
+			if k.end+1 < len(lines) {
+				end = lines[k.end+1]
 			}
-			for _, a := range r.lineLists {
-				if lineAllowed(a, b.Path, line) {
-					allowed = true
-					break
-				}
+			text := content[lines[k.start]:end]
+			allowed = slices.ContainsFunc(allowSignatures, func(s string) bool { return bytes.Contains(text, []byte(s)) })
+			if !allowed && len(lists) > 0 {
+				line := strings.TrimSuffix(string(text), "\n")
+				allowed = slices.ContainsFunc(lists, func(a *config.Allowlist) bool {
+					return lineAllowed(a, b.Path, func() string { return line })
+				})
 			}
 			memo[k] = allowed
 		}

@@ -1,26 +1,15 @@
 package secrets
 
 import (
-	"strings"
-
 	"github.com/zricethezav/gitleaks/v8/report"
 
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/secretid"
 )
 
-// allowSignatures on a finding's line drop the finding, as gitleaks does for
-// its own signature (which its detector already honours).
+// allowSignatures on a finding's line drop the finding (dropAllowed):
+// gitleaks' own, and secgate's.
 var allowSignatures = []string{"secgate:allow", "gitleaks:allow"}
-
-func allowed(f report.Finding) bool {
-	for _, s := range allowSignatures {
-		if strings.Contains(f.Line, s) {
-			return true
-		}
-	}
-	return false
-}
 
 // toFinding turns a gitleaks finding into a secgate finding. The secret
 // itself goes only into its fingerprint (keyed or slow, see package

@@ -63,6 +63,14 @@ type rule struct {
 	keywords []string
 }
 
+// ruleDetector is the detector of one rule. It leaves the allow signatures
+// (gitleaks:allow) to the Engine, which tests each line once (dropAllowed).
+func ruleDetector(cfg config.Config) *detect.Detector {
+	d := detect.NewDetector(cfg)
+	d.IgnoreGitleaksAllow = true
+	return d
+}
+
 // lineAllowed reports whether allowlist a, which tests a finding's line
 // and path only, allows a finding in path on line (called at most once
 // per line), with gitleaks' conditions: OR, either test that a sets;
@@ -397,7 +405,7 @@ func compile(cfg config.Config) (*Rules, error) {
 		}
 		r.rules = append(r.rules, &rule{
 			id:          id,
-			det:         detect.NewDetector(one),
+			det:         ruleDetector(one),
 			linesBefore: nl,
 			linesAfter:  nl,
 			unbounded:   nl < 0,
