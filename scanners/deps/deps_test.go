@@ -240,3 +240,17 @@ func TestYarnLock(t *testing.T) {
 		t.Errorf("no version: %v", err)
 	}
 }
+
+// A yarn.lock line longer than the readers' 64 KiB stops them silently: the
+// guard refuses the file (exit 2) instead of passing on what was not read.
+func TestYarnLockLongLineRefused(t *testing.T) {
+	dir := t.TempDir()
+	lock := "# yarn lockfile v1\n\n\"left-pad@^1.0.0\":\n  version \"1.0.0\"\n  # " + strings.Repeat("x", 70<<10) + "\n\nminimist@^1.2.0:\n  version \"1.2.5\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "yarn.lock"), []byte(lock), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := scan(t, dir, osv.NewOffline(offlineDB))
+	if !errors.Is(err, ErrUnreadable) || !strings.Contains(err.Error(), "yarn.lock:5") || !strings.Contains(err.Error(), "64 KiB") {
+		t.Errorf("err %v, want the line named and ErrUnreadable", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -145,6 +146,10 @@ func (g *guardWalk) file(p string, d fs.DirEntry, given bool) error {
 			if err := g.requirements(p, 0); err != nil {
 				return err
 			}
+		case name == yarnExtractor:
+			if err := g.lineLengths(p, rel); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -160,6 +165,35 @@ func (g *guardWalk) wanted(p string, d fs.DirEntry) []string {
 		}
 	}
 	return out
+}
+
+// yarnExtractor reads yarn.lock line by line with a bufio.Scanner, which
+// stops at the first line longer than maxYarnLine, silently: the rest of
+// the file, and its packages, would go unread.
+const (
+	yarnExtractor = "javascript/yarnlock"
+	maxYarnLine   = bufio.MaxScanTokenSize
+)
+
+// lineLengths refuses a file with a line the yarn.lock readers stop at.
+func (g *guardWalk) lineLengths(p, rel string) error {
+	f, err := safefile.Open(g.root, p, safefile.Kind{Name: guardKind})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnreadable, err)
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, maxYarnLine)
+	for line := 1; ; line++ {
+		_, err := r.ReadSlice('\n')
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			return fmt.Errorf("%w: %s:%d: a line longer than %d KiB, where yarn.lock readers stop reading: the packages after it would go unscanned", ErrUnreadable, rel, line, maxYarnLine>>10)
+		case errors.Is(err, io.EOF):
+			return nil
+		case err != nil:
+			return fmt.Errorf("%w: %s: %w", ErrUnreadable, rel, err)
+		}
+	}
 }
 
 func (g *guardWalk) toml(p, rel string) error {
