@@ -1,7 +1,6 @@
 package osv
 
 import (
-	"archive/zip"
 	"context"
 	"errors"
 	"net/http"
@@ -33,24 +32,9 @@ func writeZip(t *testing.T, dir, eco string, entries map[string]string) {
 	if err := os.MkdirAll(filepath.Join(dir, eco), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Create(filepath.Join(dir, eco, "all.zip"))
-	if err != nil {
+	if err := os.WriteFile(filepath.Join(dir, eco, "all.zip"), zipOf(t, entries), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	zw := zip.NewWriter(f)
-	for name, content := range entries {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte(content)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 }
 
 // A database that cannot be read fully is an error naming the file (and the
