@@ -17,10 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -30,6 +28,8 @@ import (
 	"github.com/google/osv-scalibr/inventory"
 	"github.com/google/osv-scalibr/plugin"
 	"github.com/google/osv-scalibr/purl"
+
+	"github.com/secgate/secgate/extractors/internal/gitcommit"
 )
 
 // Name is the plugin name of this extractor.
@@ -159,7 +159,7 @@ func Parse(data []byte) ([]Package, error) {
 			if name == "" {
 				name = nameFromPath(key)
 			}
-			commit := commitOf(e.Resolved)
+			commit := gitcommit.Of(e.Resolved)
 			dedupVersion := e.Version
 			if commit != "" {
 				dedupVersion = commit
@@ -201,7 +201,7 @@ func addDependencies(set pkgSet, deps map[string]dependency, lines map[string]in
 		}
 		if strings.HasPrefix(d.Version, "file:") {
 			final = "" // no version can be resolved from a local path
-		} else if commit = commitOf(d.Version); commit != "" {
+		} else if commit = gitcommit.Of(d.Version); commit != "" {
 			final, version = "", commit
 		}
 		set.add(name+"@"+version, Package{
@@ -271,44 +271,6 @@ func nameFromPath(p string) string {
 		name = scope + "/" + name
 	}
 	return name
-}
-
-var commitPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`(?:^|.+@)(?:git(?:\+(?:ssh|https))?|ssh)://.+#(\w+)$`),
-	regexp.MustCompile(`(?:^|.+@)https://.+\.git#(\w+)$`),
-	regexp.MustCompile(`https://codeload\.github\.com(?:/[\w-.]+){2}/tar\.gz/(\w+)$`),
-	regexp.MustCompile(`.+#commit[:=](\w+)$`),
-	regexp.MustCompile(`^(?:github|gitlab|bitbucket):.+#(\w+)$`),
-}
-
-// gitHosts are the hosts whose URLs name a git ref in their fragment or
-// ?ref= query (git+https://github.com/org/repo.git#v1.0.0).
-var gitHosts = []string{"bitbucket.org", "github.com", "gitlab.com"}
-
-// commitOf returns the git commit (or other ref) a "resolved" or "version"
-// value pins, if any: the URL forms npm writes for git dependencies, then a
-// URL of a git host with a #fragment or ?ref= query, as osv-scalibr reads
-// them. A package with one is matched by commit, never by a version
-// parsed out of its URL.
-func commitOf(resolved string) string {
-	// Every form names its ref after a "#" or in a query, but codeload's
-	// tarball path: most values (registry tarball URLs) need no regexp.
-	if !strings.ContainsAny(resolved, "#?") && !strings.Contains(resolved, "codeload.github.com") {
-		return ""
-	}
-	for _, re := range commitPatterns {
-		if m := re.FindStringSubmatch(resolved); m != nil {
-			return m[1]
-		}
-	}
-	u, err := url.Parse(resolved)
-	if err != nil || !slices.Contains(gitHosts, u.Host) {
-		return ""
-	}
-	if u.RawQuery == "" {
-		return u.Fragment
-	}
-	return u.Query().Get("ref")
 }
 
 // pathKey names an object key by the keys leading to it.

@@ -21,7 +21,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -32,6 +31,8 @@ import (
 	"github.com/google/osv-scalibr/inventory"
 	"github.com/google/osv-scalibr/plugin"
 	"github.com/google/osv-scalibr/purl"
+
+	"github.com/secgate/secgate/extractors/internal/gitcommit"
 )
 
 // Name is the plugin name of this extractor.
@@ -66,26 +67,10 @@ func (Extractor) FileRequired(api filesystem.FileAPI) bool {
 	return !slices.Contains(strings.Split(dir, "/"), "node_modules")
 }
 
-// osv-scalibr's expressions (yarnlock and its internal commitextractor).
+// osv-scalibr's expressions (yarnlock).
 var (
 	versionRe    = regexp.MustCompile(`^ {2}"?version"?:? "?([\w-.+]+)"?$`)
 	resolutionRe = regexp.MustCompile(`^ {2}"?(?:resolution:|resolved)"? "([^ '"]+)"$`)
-	commitRes    = []struct {
-		re *regexp.Regexp
-		// can is false for a resolution the expression cannot match.
-		can func(string) bool
-	}{
-		{regexp.MustCompile(`(?:^|.+@)(?:git(?:\+(?:ssh|https))?|ssh)://.+#(\w+)$`), func(s string) bool {
-			return strings.Contains(s, "#") && (strings.Contains(s, "git://") || strings.Contains(s, "ssh://") || strings.Contains(s, "git+https://"))
-		}},
-		{regexp.MustCompile(`(?:^|.+@)https://.+\.git#(\w+)$`), func(s string) bool { return strings.Contains(s, ".git#") }},
-		{regexp.MustCompile(`https://codeload\.github\.com(?:/[\w-.]+){2}/tar\.gz/(\w+)$`), func(s string) bool { return strings.Contains(s, "https://codeload.github.com/") }},
-		{regexp.MustCompile(`.+#commit[:=](\w+)$`), func(s string) bool { return strings.Contains(s, "#commit") }},
-		{regexp.MustCompile(`^(?:github|gitlab|bitbucket):.+#(\w+)$`), func(s string) bool {
-			return strings.HasPrefix(s, "github:") || strings.HasPrefix(s, "gitlab:") || strings.HasPrefix(s, "bitbucket:")
-		}},
-	}
-	gitRepoHosts = []string{"bitbucket.org", "github.com", "gitlab.com"}
 )
 
 // ErrNoVersion is wrapped by the error of an entry without a version.
@@ -103,7 +88,7 @@ func (e Extractor) Extract(ctx context.Context, input *filesystem.ScanInput) (in
 			Name:       packageName(header),
 			Version:    version(props),
 			PURLType:   purl.TypeNPM,
-			SourceCode: &extractor.SourceCodeIdentifier{Commit: commit(resolution(props))},
+			SourceCode: &extractor.SourceCodeIdentifier{Commit: gitcommit.Of(resolution(props))},
 			Location:   extractor.LocationFromPathAndLine(input.Path, line),
 		}
 		if p.Version == "" {
@@ -260,29 +245,4 @@ func packageName(header string) string {
 		name = "@" + name
 	}
 	return name
-}
-
-// commit is osv-scalibr's commitextractor.TryExtractCommit, with each
-// expression skipped where it cannot match and the URL only parsed when it
-// can name one of the git hosts.
-func commit(resolution string) string {
-	for _, c := range commitRes {
-		if !c.can(resolution) {
-			continue
-		}
-		if m := c.re.FindStringSubmatch(resolution); m != nil {
-			return m[1]
-		}
-	}
-	if !strings.Contains(resolution, "%") && !slices.ContainsFunc(gitRepoHosts, func(h string) bool { return strings.Contains(resolution, h) }) {
-		return ""
-	}
-	u, err := url.Parse(resolution)
-	if err != nil || !slices.Contains(gitRepoHosts, u.Host) {
-		return ""
-	}
-	if u.RawQuery == "" {
-		return u.Fragment
-	}
-	return u.Query().Get("ref")
 }
