@@ -211,7 +211,7 @@ func (e *Engine) detectContent(ctx context.Context, b Blob, lower []byte) []repo
 			if inLine && from >= 0 {
 				// Within the lines the rule's matches can reach.
 				lo, hi := lines[max(0, line-r.linesBefore)], lineEnd(min(last, line+r.linesAfter))
-				byteWins[i] = appendSpan(byteWins[i], e.around(content, lo, hi, from, to))
+				byteWins[i] = appendSpan(byteWins[i], around(content, lo, hi, from, to))
 				continue
 			}
 			windows[i] = appendSpan(windows[i], w)
@@ -331,7 +331,7 @@ func dropAllowed(fs []report.Finding, lists []*config.Allowlist, b Blob, content
 // more, so that the window's edges fall between tokens, as the edges of
 // the line do: a rule's \b, quote or assignment context sees what it would
 // see in the whole line.
-func (e *Engine) around(content []byte, lo, hi, from, to int) span {
+func around(content []byte, lo, hi, from, to int) span {
 	from, to = max(lo, from-windowSlack), min(hi, to+windowSlack)
 	for i := from; i > max(lo, from-windowSlack); i-- {
 		if isSeparator(content[i-1]) {
