@@ -11,23 +11,25 @@ import (
 )
 
 // chunkSize is how many findings one evaluation of decideChunked reads.
-// Smaller chunks keep each evaluation's working set (OPA's caches, its
-// result sets, which it sorts when they are read) small; larger ones share
-// more of the per-evaluation work.
+// Smaller chunks keep each evaluation's working set small and spread
+// evenly over the cores; larger ones share more of the per-evaluation work
+// (the rules over data and input.scans, which every chunk repeats).
 const chunkSize = 2048
 
 // waiversPackage is the package of the default waivers policy.
 const waiversPackage = "secgate.waivers"
 
-// chunkable reports whether Decide may evaluate chunks of findings and
-// merge the results: only when the modules are exactly the embedded default
-// policies (each of their deny and warn rules, and waived, reads one
-// finding at a time, or only data and input.scans, whose results every
-// chunk repeats). The exception is the warning of secgate.waivers about a
-// waiver that matched no finding, which reads across findings:
-// decideChunked evaluates it over the whole document. Any other module
-// (a team policy, a replaced secgate.waivers) may read across findings
-// (count(input.findings), ...) and the document is evaluated in one go.
+// chunkable reports whether Decide may evaluate the plan of the policies
+// (see planned), in chunks of findings, and merge the results: only when
+// the modules are exactly the embedded default policies, whose plan the
+// tests compare with OPA's evaluator, and each of whose deny and warn
+// rules, and waived, reads one finding at a time, or only data and
+// input.scans, whose results every chunk repeats. The exception is the
+// warning of secgate.waivers about a waiver that matched no finding, which
+// reads across findings: decideChunked evaluates it over the whole
+// document. Any other module (a team policy, a replaced secgate.waivers)
+// may read across findings (count(input.findings), ...) and OPA's
+// evaluator decides the document in one go.
 func chunkable(modules map[string]string, policies []policyRules) bool {
 	defaults, err := defaultModules()
 	if err != nil || len(modules) != len(defaults) {
@@ -48,24 +50,7 @@ func chunkable(modules map[string]string, policies []policyRules) bool {
 	return true
 }
 
-// splitWaiversWarn returns policies without the warn rule of
-// secgate.waivers, and that rule alone.
-func splitWaiversWarn(policies []policyRules) (chunk, doc []policyRules) {
-	for _, p := range policies {
-		if p.name == waiversPackage && p.warnVar != "" {
-			doc = append(doc, policyRules{path: p.path, name: p.name, warnVar: p.warnVar, warnMeta: p.warnMeta, warnLoc: p.warnLoc})
-			p.warnVar = ""
-		}
-		if p.denyVar != "" || p.warnVar != "" {
-			chunk = append(chunk, p)
-		}
-	}
-	return chunk, doc
-}
-
-// uniqueIDs reports whether no two findings share an id. (Were two to share
-// one, secgate.waivers.waived could conflict over the whole document and not
-// within a chunk.)
+// uniqueIDs reports whether no two findings share an id.
 func uniqueIDs(fs []findings.Finding) bool {
 	seen := make(map[string]struct{}, len(fs))
 	for i := range fs {
@@ -77,7 +62,7 @@ func uniqueIDs(fs []findings.Finding) bool {
 	return true
 }
 
-// decideChunked evaluates the policies over chunks of doc's findings (each
+// decideChunked evaluates the plan over chunks of doc's findings (each
 // chunk's input is doc with those findings, each with only the fields the
 // default policies read: defaultsInputOf) on GOMAXPROCS cores, and merges
 // the results in chunk order. The results of the per-finding rules over the
@@ -85,10 +70,10 @@ func uniqueIDs(fs []findings.Finding) bool {
 // document-level results (config errors, skipped files) are the same in
 // every chunk and verdict removes the repeats. With waivers, the warn rule
 // of secgate.waivers is evaluated once over the whole document.
-func (e *Engine) decideChunked(ctx context.Context, doc *findings.Document) (*rawResults, error) {
+func (p *planned) decideChunked(ctx context.Context, doc *findings.Document) (*rawResults, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	size := e.chunkLen
+	size := p.chunkLen
 	n := (len(doc.Findings) + size - 1) / size
 	parts := make([]*rawResults, n)
 	var (
@@ -101,9 +86,9 @@ func (e *Engine) decideChunked(ctx context.Context, doc *findings.Document) (*ra
 	fail := func(err error) {
 		errOnce.Do(func() { firstErr = err; cancel() })
 	}
-	if e.docQuery != nil {
+	if len(p.doc) > 0 {
 		wg.Go(func() {
-			r, err := e.evaluate(ctx, *e.docQuery, defaultsInputOf(doc, doc.Findings), e.docPolicies, false)
+			r, err := p.eval(ctx, doc, doc.Findings, p.doc)
 			if err != nil {
 				fail(err)
 				return
@@ -120,7 +105,7 @@ func (e *Engine) decideChunked(ctx context.Context, doc *findings.Document) (*ra
 					return
 				}
 				fs := doc.Findings[i*size : min((i+1)*size, len(doc.Findings))]
-				r, err := e.evaluate(ctx, e.chunkQuery, defaultsInputOf(doc, fs), e.chunkPolicies, e.chunkWaived)
+				r, err := p.eval(ctx, doc, fs, p.chunk)
 				if err != nil {
 					fail(err)
 					return

@@ -12,11 +12,12 @@ import (
 	"github.com/secgate/secgate/findings"
 )
 
-// oneEvaluation returns a copy of e that decides every document in one
-// evaluation, as Decide did before chunks.
+// oneEvaluation returns a copy of e that decides every document with OPA's
+// evaluator in one evaluation, as Decide does for policies other than the
+// defaults (and did for every policy before plans and chunks).
 func oneEvaluation(e *Engine) *Engine {
 	old := *e
-	old.chunked = false
+	old.planned = nil
 	return &old
 }
 
@@ -64,13 +65,19 @@ func variedWaivers(doc *findings.Document) []findings.Waiver {
 	}
 }
 
-// sameVerdicts fails unless one evaluation and chunks decide doc the same:
-// the decision byte for byte as JSON, and every finding's outcome.
+// sameVerdicts fails unless OPA's evaluator, in one evaluation, and e's
+// plan, in chunks of e.planned.chunkLen findings, decide doc the same: the
+// decision byte for byte as JSON, and every finding's outcome. The plan
+// must decide on its own (Decide falls back to OPA's evaluator when it
+// cannot).
 func sameVerdicts(t *testing.T, e *Engine, doc *findings.Document) {
 	t.Helper()
 	ctx := context.Background()
-	if !e.chunked {
-		t.Fatal("engine does not evaluate in chunks")
+	if e.planned == nil {
+		t.Fatal("engine does not evaluate the plan")
+	}
+	if _, err := e.planned.decide(ctx, doc); err != nil {
+		t.Fatalf("the plan cannot decide: %v", err)
 	}
 	want, err := oneEvaluation(e).Decide(ctx, doc)
 	if err != nil {
@@ -83,14 +90,14 @@ func sameVerdicts(t *testing.T, e *Engine, doc *findings.Document) {
 	wj, _ := json.Marshal(want.Decision)
 	gj, _ := json.Marshal(got.Decision)
 	if !bytes.Equal(wj, gj) {
-		t.Fatalf("chunk size %d: decisions differ (%d vs %d bytes; deny %d/%d warn %d/%d waived %d/%d)", e.chunkLen, len(wj), len(gj),
+		t.Fatalf("chunk size %d: decisions differ (%d vs %d bytes; deny %d/%d warn %d/%d waived %d/%d)", e.planned.chunkLen, len(wj), len(gj),
 			len(want.Deny), len(got.Deny), len(want.Warn), len(got.Warn), len(want.Waived), len(got.Waived))
 	}
 	for _, f := range doc.Findings {
 		wd, ww := want.Outcome(f.ID)
 		gd, gw := got.Outcome(f.ID)
 		if wd != gd || (ww == nil) != (gw == nil) || (ww != nil && *ww != *gw) {
-			t.Fatalf("finding %s: %s %v, chunks %s %v", f.ID, wd, ww, gd, gw)
+			t.Fatalf("finding %s: %s %v, plan %s %v", f.ID, wd, ww, gd, gw)
 		}
 	}
 	if len(want.Deny)+len(want.Warn) == 0 {
@@ -98,10 +105,11 @@ func sameVerdicts(t *testing.T, e *Engine, doc *findings.Document) {
 	}
 }
 
-// TestChunksDecideAsOneEvaluation: the default policies, evaluated in chunks
-// of findings, decide the test corpus and generated documents (the
-// benchmark's shape) exactly as one evaluation does.
-func TestChunksDecideAsOneEvaluation(t *testing.T) {
+// TestPlanDecidesAsOPA: the plan of the default policies, evaluated in one
+// go and in chunks of findings, decides the test corpus and generated
+// documents (the benchmark's shape) exactly as OPA's evaluator does, under
+// each setting and with waivers.
+func TestPlanDecidesAsOPA(t *testing.T) {
 	ctx := context.Background()
 	var sample findings.Document
 	raw, err := os.ReadFile("../report/testdata/sample.json")
@@ -131,12 +139,12 @@ func TestChunksDecideAsOneEvaluation(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, size := range []int{1, 7, 100} {
-					if size >= len(doc.Findings) || (size == 1 && len(doc.Findings) > 100) {
+				for _, size := range []int{1, 7, 100, chunkSize} {
+					if size == 1 && len(doc.Findings) > 100 {
 						continue
 					}
 					t.Run(fmt.Sprintf("%s/config%d/waivers=%v/chunk%d", name, ci, waivers, size), func(t *testing.T) {
-						e.chunkLen = size
+						e.planned.chunkLen = size
 						sameVerdicts(t, e, doc)
 					})
 				}
@@ -145,11 +153,11 @@ func TestChunksDecideAsOneEvaluation(t *testing.T) {
 	}
 }
 
-// TestChunksDecideAsOneEvaluation100k is the same check on the decision
-// benchmark's 100,000-finding document. It takes minutes (one evaluation
-// of that document is the slow path this replaces), so it runs only with
+// TestPlanDecidesAsOPA100k is the same check on the decision benchmark's
+// 100,000-finding document. It takes minutes (OPA's evaluator over that
+// document is the slow path the plan replaces), so it runs only with
 // SECGATE_DECIDE_100K=1.
-func TestChunksDecideAsOneEvaluation100k(t *testing.T) {
+func TestPlanDecidesAsOPA100k(t *testing.T) {
 	if os.Getenv("SECGATE_DECIDE_100K") != "1" {
 		t.Skip("set SECGATE_DECIDE_100K=1 to compare the two paths on 100,000 findings (minutes)")
 	}
@@ -167,9 +175,10 @@ func TestChunksDecideAsOneEvaluation100k(t *testing.T) {
 	}
 }
 
-// TestChunksOnlyForDefaults: a team policy, a replaced waivers package or
-// no defaults means one evaluation; so do findings that share an id.
-func TestChunksOnlyForDefaults(t *testing.T) {
+// TestPlanOnlyForDefaults: a team policy, a replaced waivers package or no
+// defaults means OPA's evaluator; findings that share an id mean one
+// evaluation of the plan.
+func TestPlanOnlyForDefaults(t *testing.T) {
 	ctx := context.Background()
 	modules, err := LoadModules("", []string{examplesDir})
 	if err != nil {
@@ -188,12 +197,12 @@ func TestChunksOnlyForDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.chunked {
-			t.Errorf("%s: evaluated in chunks", name)
+		if e.planned != nil {
+			t.Errorf("%s: evaluated from the plan", name)
 		}
 	}
-	// One evaluation with the example policies: what the chunked engine's
-	// fallback runs, on a document where a cross-finding rule fires.
+	// OPA's evaluator with the example policies, on a document where a
+	// cross-finding rule fires.
 	e, err := New(ctx, Options{Modules: modules, Data: data})
 	if err != nil {
 		t.Fatal(err)
@@ -207,15 +216,15 @@ func TestChunksOnlyForDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !d.chunked {
-		t.Fatal("defaults alone are not evaluated in chunks")
+	if d.planned == nil {
+		t.Fatal("defaults alone are not evaluated from the plan")
 	}
 	if len(v.Deny) == 0 {
 		t.Fatal("no deny results with the examples")
 	}
 	dup := varied(5000)
 	dup.Findings[4000].ID = dup.Findings[3].ID
-	d.chunkLen = 100
+	d.planned.chunkLen = 100
 	want, err := oneEvaluation(d).Decide(ctx, dup)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,124 @@
+package policies
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/storage"
+
+	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/policies/internal/irvm"
+)
+
+// planned evaluates the default policies from OPA's plan of them (see
+// package irvm) instead of OPA's evaluator: the same rules, over 100,000
+// findings about 5x faster on one core, and in chunks of findings on
+// GOMAXPROCS cores (decideChunked).
+type planned struct {
+	program *irvm.Program
+	data    ast.Value // the data document, as OPA's evaluator reads it
+	// rules[i] is what entrypoint i is: a deny or warn rule of a policy,
+	// or (policy nil) data.secgate.waivers.waived.
+	rules []plannedRule
+	// all numbers every entrypoint; chunk those evaluated per chunk and
+	// doc those evaluated over the whole document (see decideChunked).
+	all, chunk, doc []int
+	waivers         int // len(data.secgate.config.waivers)
+	chunkLen        int // findings per chunk
+}
+
+type plannedRule struct {
+	policy *policyRules
+	deny   bool
+}
+
+// newPlanned plans the deny and warn rules of policies and, when waived,
+// data.secgate.waivers.waived; data is read from store.
+func newPlanned(ctx context.Context, modules map[string]string, policies []policyRules, waived bool, waivers int, store storage.Store, allowNet bool) (*planned, error) {
+	p := &planned{waivers: waivers, chunkLen: chunkSize}
+	var entrypoints []string
+	add := func(pkg ast.Ref, rule string, r plannedRule) {
+		path := strings.ReplaceAll(strings.TrimPrefix(pkg.String(), "data."), ".", "/") + "/" + rule
+		i := len(entrypoints)
+		entrypoints = append(entrypoints, path)
+		p.rules = append(p.rules, r)
+		p.all = append(p.all, i)
+		// The warning of secgate.waivers about a waiver that matched no
+		// finding reads across findings; without waivers it has no result.
+		if waivers > 0 && path == "secgate/waivers/warn" {
+			p.doc = append(p.doc, i)
+		} else {
+			p.chunk = append(p.chunk, i)
+		}
+	}
+	for i := range policies {
+		pr := &policies[i]
+		if pr.denyVar != "" {
+			add(pr.path, "deny", plannedRule{policy: pr, deny: true})
+		}
+		if pr.warnVar != "" {
+			add(pr.path, "warn", plannedRule{policy: pr})
+		}
+	}
+	if waived {
+		add(waivedRef[:len(waivedRef)-1], "waived", plannedRule{})
+	}
+	prog, err := irvm.Compile(ctx, modules, capabilities(allowNet), entrypoints)
+	if err != nil {
+		return nil, err
+	}
+	data, err := storage.ReadOne(ctx, store, storage.Path{})
+	if err != nil {
+		return nil, fmt.Errorf("read data: %w", err)
+	}
+	v, ok := data.(ast.Value)
+	if !ok {
+		if v, err = ast.InterfaceToValue(data); err != nil {
+			return nil, fmt.Errorf("read data: %w", err)
+		}
+	}
+	p.program, p.data = prog, v
+	return p, nil
+}
+
+// decide evaluates doc: in chunks of findings when there are more than one
+// chunk's worth and no two share an id (were two to share one,
+// secgate.waivers.waived could conflict over the whole document and not
+// within a chunk), else in one evaluation.
+func (p *planned) decide(ctx context.Context, doc *findings.Document) (*rawResults, error) {
+	if len(doc.Findings) > p.chunkLen && uniqueIDs(doc.Findings) {
+		return p.decideChunked(ctx, doc)
+	}
+	return p.eval(ctx, doc, doc.Findings, p.all)
+}
+
+// eval evaluates the entrypoints numbered which over doc with fs as its
+// findings, each with the fields the default policies read.
+func (p *planned) eval(ctx context.Context, doc *findings.Document, fs []findings.Finding, which []int) (*rawResults, error) {
+	values, err := p.program.Eval(ctx, defaultsInputOf(doc, fs), p.data, which)
+	if err != nil {
+		return nil, err
+	}
+	out := &rawResults{waived: map[string]int{}}
+	for i, w := range which {
+		r, v := p.rules[w], values[i]
+		if v.Term == nil {
+			return nil, errors.New("a deny or warn rule is undefined")
+		}
+		switch {
+		case r.policy == nil:
+			out.waived, err = readWaived(v.Term, p.waivers)
+		case r.deny:
+			out.deny, err = appendElems(out.deny, v.Term, v.Elems, r.policy.name, "deny", r.policy.denyMeta, r.policy.denyLoc)
+		default:
+			out.warn, err = appendElems(out.warn, v.Term, v.Elems, r.policy.name, "warn", r.policy.warnMeta, r.policy.warnLoc)
+		}
+		if err != nil {
+			return nil, policyError("read policy results", err)
+		}
+	}
+	return out, nil
+}
