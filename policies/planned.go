@@ -45,14 +45,21 @@ func newPlanned(ctx context.Context, modules map[string]string, policies []polic
 		i := len(entrypoints)
 		entrypoints = append(entrypoints, path)
 		p.rules = append(p.rules, r)
-		p.all = append(p.all, i)
-		// The warning of secgate.waivers about a waiver that matched no
-		// finding reads across findings; without waivers it has no result.
-		if waivers > 0 && path == "secgate/waivers/warn" {
+		waiverRule := path == "secgate/waivers/warn" || r.policy == nil
+		switch {
+		case waiverRule && waivers == 0:
+			// Without waivers (config.waivers is the list of them) there
+			// are no waiver warnings and nothing is waived: no need to
+			// evaluate either for each finding.
+			return
+		case path == "secgate/waivers/warn":
+			// The warning about a waiver that matched no finding reads
+			// across findings.
 			p.doc = append(p.doc, i)
-		} else {
+		default:
 			p.chunk = append(p.chunk, i)
 		}
+		p.all = append(p.all, i)
 	}
 	for i := range policies {
 		pr := &policies[i]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -245,17 +246,20 @@ func (ev *evaluator) block(locals []*ast.Term, stmts []stmt) (int, error) {
 			}
 			locals[s.target] = ast.NewTerm(ast.NewArrayWithCapacity(s.capacity))
 		case *makeArrayOfStmt:
-			if s.shared != nil {
-				locals[s.target] = s.shared
-				continue
+			v, err := makeArray(s, locals)
+			if err != nil {
+				return 0, err
 			}
-			elems := make([]*ast.Term, len(s.elems))
-			for i, o := range s.elems {
-				if elems[i] = read(locals, o); elems[i] == nil {
-					return 0, errors.New("append an undefined value to an array")
-				}
+			locals[s.target] = v
+		case *concatOfStmt:
+			v, err := ev.concat(s, locals)
+			if err != nil {
+				return 0, err
 			}
-			locals[s.target] = ast.NewTerm(ast.NewArray(elems...))
+			if v == nil {
+				return 0, nil
+			}
+			locals[s.result] = v
 		case *makeObjectOfStmt:
 			if s.shared != nil {
 				locals[s.target] = s.shared
@@ -442,6 +446,82 @@ func length(v ast.Value) int {
 		return utf8.RuneCountInString(string(v))
 	}
 	return 0
+}
+
+// makeArray builds the array of a makeArrayOfStmt.
+func makeArray(s *makeArrayOfStmt, locals []*ast.Term) (*ast.Term, error) {
+	if s.shared != nil {
+		return s.shared, nil
+	}
+	elems := make([]*ast.Term, len(s.elems))
+	for i, o := range s.elems {
+		if elems[i] = read(locals, o); elems[i] == nil {
+			return nil, errUndefinedElem
+		}
+	}
+	return ast.NewTerm(ast.NewArray(elems...)), nil
+}
+
+var errUndefinedElem = errors.New("append an undefined value to an array")
+
+// concat joins the array of a concatOfStmt: itself when the delimiter and
+// the elements are strings (the value OPA's concat returns), else by
+// building the array and calling concat, for the same value or error.
+func (ev *evaluator) concat(s *concatOfStmt, locals []*ast.Term) (*ast.Term, error) {
+	var arr *ast.Term
+	if s.needArray {
+		v, err := makeArray(s.array, locals)
+		if err != nil {
+			return nil, err
+		}
+		arr, locals[s.array.target] = v, v
+	}
+	n, strs := 0, true
+	for _, o := range s.array.elems {
+		e := read(locals, o)
+		if e == nil {
+			return nil, errUndefinedElem
+		}
+		str, ok := e.Value.(ast.String)
+		strs = strs && ok
+		n += len(str)
+	}
+	delim := read(locals, s.delim)
+	if delim == nil {
+		return nil, nil
+	}
+	if sep, ok := delim.Value.(ast.String); ok && strs {
+		switch len(s.array.elems) {
+		case 0:
+			return ast.InternedEmptyString, nil
+		case 1:
+			return read(locals, s.array.elems[0]), nil
+		}
+		var b strings.Builder
+		b.Grow(n + len(sep)*(len(s.array.elems)-1))
+		for i, o := range s.array.elems {
+			if i > 0 {
+				b.WriteString(string(sep))
+			}
+			b.WriteString(string(read(locals, o).Value.(ast.String)))
+		}
+		return ast.StringTerm(b.String()), nil
+	}
+	if arr == nil {
+		v, err := makeArray(s.array, locals)
+		if err != nil {
+			return nil, err
+		}
+		arr = v
+	}
+	ev.out, ev.got = nil, false
+	if err := s.bi.fn(ev.bctx, []*ast.Term{delim, arr}, ev.emit); err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", s.at, s.bi.name, err)
+	}
+	if !ev.got {
+		return nil, nil
+	}
+	return ev.out, nil
 }
 
 func (ev *evaluator) callStmt(s *callStmt, locals []*ast.Term) (*ast.Term, error) {

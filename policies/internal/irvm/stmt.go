@@ -2,6 +2,7 @@ package irvm
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/ir"
@@ -98,6 +99,18 @@ type (
 		target int
 		shared *ast.Term
 	}
+	// concatOfStmt is a makeArrayOfStmt and the call of concat that
+	// joins the array: joined at once when the delimiter and the elements
+	// are strings, without building the array unless something else reads
+	// it (needArray).
+	concatOfStmt struct {
+		array     *makeArrayOfStmt
+		delim     operand
+		bi        *builtin
+		result    int
+		at        where
+		needArray bool
+	}
 	makeSetStmt  struct{ target int }
 	equalStmt    struct{ a, b operand }
 	notEqualStmt struct{ a, b operand }
@@ -153,6 +166,33 @@ type loader struct {
 	// made are the values built from constants alone; those only ever
 	// passed to built-ins are built once (see end).
 	made []*madeValue
+	// joins are the fused concat calls of the function (see end).
+	joins []join
+	// at is the place of the statement being converted: the list and
+	// index in it of the statement and of each statement enclosing it;
+	// events are the reads and writes of slots, in order, with their
+	// places (see dead).
+	at     []place
+	events []event
+	lists  int
+}
+
+// place is a statement's index in a statement list (lists are numbered
+// once per function).
+type place struct{ list, index int }
+
+type event struct {
+	write bool
+	slot  int
+	at    []place
+	// maybe: the statement may complete without the write (a scan of
+	// nothing, a concatOfStmt that does not build its array).
+	maybe bool
+}
+
+type join struct {
+	stmt *concatOfStmt
+	at   []place
 }
 
 // madeValue is a statement that builds a value from constants into
@@ -165,13 +205,17 @@ type madeValue struct {
 
 // begin starts converting a function whose slots start at first.
 func (l *loader) begin(first int) {
-	l.max, l.reads, l.copies, l.kept, l.scans, l.made = first, map[int]bool{}, map[int][]int{}, map[int]bool{}, nil, nil
+	l.max, l.reads, l.copies, l.kept, l.scans, l.made, l.joins = first, map[int]bool{}, map[int][]int{}, map[int]bool{}, nil, nil, nil
+	l.at, l.events, l.lists = nil, nil, 0
 }
 
 // end finishes the function begun last and returns its number of slots.
 func (l *loader) end() int {
 	for _, s := range l.scans {
 		s.needKey = l.live(s.key, map[int]bool{})
+	}
+	for _, j := range l.joins {
+		j.stmt.needArray = !l.dead(j.stmt.array.target, j.at)
 	}
 	// A value built from constants that is only copied and passed to
 	// built-ins (the default of object.get, the path [k1, k2] of
@@ -199,25 +243,72 @@ func (l *loader) reaches(x int, set, seen map[int]bool) bool {
 	return false
 }
 
+// dead reports whether the value a statement at p writes to slot x is
+// never read: every read of x (a copy included) follows, in a list of
+// statements, a statement of that list that writes x and that p is not
+// between. In the plan a slot is reused by the blocks of one function (the
+// else branches of a rule, its bodies); a write so placed runs before the
+// read on every path that reaches it, also within a loop's body, and
+// anything else counts as a read of the value at p.
+func (l *loader) dead(x int, p []place) bool {
+	for _, r := range l.events {
+		if r.write || r.slot != x {
+			continue
+		}
+		if !slices.ContainsFunc(l.events, func(w event) bool {
+			if !w.write || w.maybe || w.slot != x || len(w.at) == 0 || len(w.at) > len(r.at) {
+				return false
+			}
+			d := len(w.at) - 1
+			lw, lr := w.at[d], r.at[d]
+			if lw.list != lr.list || lr.index <= lw.index {
+				return false
+			}
+			// Lists are numbered uniquely: p is in this one only
+			// through the same enclosing statements.
+			between := len(p) > d && p[d].list == lw.list && p[d].index > lw.index && p[d].index <= lr.index
+			return !between
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
 // live reports whether the value in slot x is read, directly or through
 // the slots it is copied to.
 func (l *loader) live(x int, seen map[int]bool) bool {
 	return l.reaches(x, l.reads, seen)
 }
 
-// local is a slot the statement writes (or reads: see read).
+// local is a slot the statement writes.
 func (l *loader) local(x ir.Local) int {
+	l.event(int(x), true)
 	l.max = max(l.max, int(x))
 	return int(x)
 }
 
 // read is a slot the statement reads.
 func (l *loader) read(x ir.Local) int {
+	l.event(int(x), false)
 	l.reads[int(x)] = true
 	if !l.toBuiltin {
 		l.kept[int(x)] = true
 	}
-	return l.local(x)
+	l.max = max(l.max, int(x))
+	return int(x)
+}
+
+// mayNotWrite marks the writes among the events from first on as writes
+// that may not happen.
+func (l *loader) mayNotWrite(first int) {
+	for i := first; i < len(l.events); i++ {
+		l.events[i].maybe = l.events[i].write
+	}
+}
+
+func (l *loader) event(x int, write bool) {
+	l.events = append(l.events, event{write: write, slot: x, at: slices.Clone(l.at)})
 }
 
 func (l *loader) operand(o ir.Operand) (operand, error) {
@@ -266,7 +357,12 @@ func (l *loader) where(loc *ir.Location) where {
 
 func (l *loader) block(b *ir.Block) ([]stmt, error) {
 	out := make([]stmt, 0, len(b.Stmts))
+	list := l.lists
+	l.lists++
+	l.at = append(l.at, place{list: list})
+	defer func() { l.at = l.at[:len(l.at)-1] }()
 	for i := 0; i < len(b.Stmts); i++ {
+		l.at[len(l.at)-1].index = i
 		if c, n, err := l.fuse(b.Stmts[i:]); err != nil {
 			return nil, err
 		} else if n > 0 {
@@ -297,6 +393,7 @@ func (l *loader) fuse(stmts []ir.Stmt) (stmt, int, error) {
 	switch head := stmts[0].(type) {
 	case *ir.MakeArrayStmt:
 		t := head.Target
+		first := len(l.events)
 		f := &makeArrayOfStmt{target: l.local(t)}
 		n := 1
 		for ; n < len(stmts); n++ {
@@ -311,6 +408,20 @@ func (l *loader) fuse(stmts []ir.Stmt) (stmt, int, error) {
 		}
 		if konsts, ok := constants(f.elems); ok {
 			l.made = append(l.made, &madeValue{target: f.target, value: ast.ArrayTerm(konsts...), shared: &f.shared})
+		}
+		if c, ok := stmts[min(n, len(stmts)-1)].(*ir.CallStmt); n < len(stmts) && ok && c.Func == ast.Concat.Name && len(c.Args) == 2 && reads(c.Args[1], t) && !reads(c.Args[0], t) {
+			if bi, ok := l.builtins[c.Func]; ok {
+				// The array is not read by the call (its elements are),
+				// so that end can tell whether anything else reads it;
+				// and its write may not happen.
+				l.mayNotWrite(first)
+				l.toBuiltin = true
+				delim := ops.of(c.Args[0])
+				l.toBuiltin = false
+				j := &concatOfStmt{array: f, delim: delim, bi: bi, result: l.local(c.Result), at: l.where(c.GetLocation())}
+				l.joins = append(l.joins, join{stmt: j, at: slices.Clone(l.at)})
+				return j, n + 1, ops.err
+			}
 		}
 		return f, n, ops.err
 	case *ir.MakeObjectStmt:
@@ -423,7 +534,9 @@ func (l *loader) stmt(s ir.Stmt) (stmt, error) {
 		if err != nil {
 			return nil, err
 		}
+		first := len(l.events)
 		scan := &scanStmt{src: l.read(s.Source), key: l.local(s.Key), value: l.local(s.Value), body: body}
+		l.mayNotWrite(first)
 		l.scans = append(l.scans, scan)
 		out = scan
 	case *ir.NotStmt:
@@ -438,7 +551,9 @@ func (l *loader) stmt(s ir.Stmt) (stmt, error) {
 		if src, ok := localOf(s.Source); ok {
 			// A copy is not a read: a scan's key copied to a slot that
 			// nothing reads need not be made.
-			l.copies[l.local(src)] = append(l.copies[int(src)], l.local(s.Target))
+			l.event(int(src), false)
+			l.max = max(l.max, int(src))
+			l.copies[int(src)] = append(l.copies[int(src)], l.local(s.Target))
 			out = &assignStmt{src: operand{local: int(src)}, target: int(s.Target)}
 			break
 		}
