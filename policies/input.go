@@ -4,6 +4,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/policies/internal/irvm"
 )
 
 // inputValue converts doc to the policy input: the document as its JSON
@@ -45,6 +46,10 @@ func buildInput(b *inputBuilder, doc *findings.Document, fs []findings.Finding) 
 			fts[i] = b.finding(&fs[i])
 		}
 	}
+	list := ast.ArrayTerm(fts...)
+	if b.projected {
+		list = ast.NewTerm(irvm.NewList(fts))
+	}
 	return ast.NewObject(
 		ast.Item(b.str("schema_version"), ast.IntNumberTerm(doc.SchemaVersion)),
 		ast.Item(b.str("tool"), ast.ObjectTerm(
@@ -52,7 +57,7 @@ func buildInput(b *inputBuilder, doc *findings.Document, fs []findings.Finding) 
 			ast.Item(b.str("version"), b.text(doc.Tool.Version)),
 		)),
 		ast.Item(b.str("scans"), ast.ArrayTerm(scans...)),
-		ast.Item(b.str("findings"), ast.ArrayTerm(fts...)),
+		ast.Item(b.str("findings"), list),
 	)
 }
 
@@ -64,8 +69,11 @@ type inputBuilder struct {
 	strings map[string]*ast.Term
 	terms   []ast.Term     // slab the string terms are cut from
 	items   [][2]*ast.Term // scratch for one object's items; NewObject copies them
-	// projected builds findings with projectedFinding.
+	// projected builds findings with projectedFinding, as irvm records
+	// in an irvm list.
 	projected bool
+	fields    []irvm.Field // scratch for one record's fields
+	slab      []irvm.Field // the records' fields are cut from
 }
 
 func newInputBuilder() *inputBuilder {
@@ -238,39 +246,61 @@ func (b *inputBuilder) finding(f *findings.Finding) *ast.Term {
 // another field must add it here (TestChunksDecideAsOneEvaluation compares
 // with the full input).
 func (b *inputBuilder) projectedFinding(f *findings.Finding) *ast.Term {
-	start := len(b.items)
-	b.add("id", b.text(f.ID))
-	b.add("kind", b.str(string(f.Kind)))
-	b.add("rule_id", b.text(f.RuleID))
-	b.add("title", b.text(f.Title))
-	b.add("severity", b.str(string(f.Severity)))
-	loc := len(b.items)
-	b.add("path", b.str(f.Location.Path))
+	start := len(b.fields)
+	b.field("id", b.text(f.ID))
+	b.field("kind", b.str(string(f.Kind)))
+	b.field("rule_id", b.text(f.RuleID))
+	b.field("title", b.text(f.Title))
+	b.field("severity", b.str(string(f.Severity)))
+	loc := len(b.fields)
+	b.field("path", b.str(f.Location.Path))
 	if f.Location.Line != 0 {
-		b.add("line", ast.IntNumberTerm(f.Location.Line))
+		b.field("line", ast.IntNumberTerm(f.Location.Line))
 	}
-	b.add("location", b.object(loc))
+	b.field("location", b.record(loc))
 	if p := f.Package; p != nil {
-		pkg := len(b.items)
-		b.add("name", b.text(p.Name))
-		b.add("version", b.text(p.Version))
-		b.add("package", b.object(pkg))
+		pkg := len(b.fields)
+		b.field("name", b.text(p.Name))
+		b.field("version", b.text(p.Version))
+		b.field("package", b.record(pkg))
 	}
 	if v := f.Vulnerability; v != nil {
-		vuln := len(b.items)
-		b.add("fixed_versions", b.strs(v.FixedVersions))
-		b.add("vulnerability", b.object(vuln))
+		vuln := len(b.fields)
+		b.field("fixed_versions", b.strs(v.FixedVersions))
+		b.field("vulnerability", b.record(vuln))
 	}
 	if sec := f.Secret; sec != nil {
-		o := len(b.items)
-		b.add("confidence", b.str(sec.Confidence))
-		b.add("secret", b.object(o))
+		o := len(b.fields)
+		b.field("confidence", b.str(sec.Confidence))
+		b.field("secret", b.record(o))
 	}
-	b.addString("baseline", f.Baseline)
+	if f.Baseline != "" {
+		b.field("baseline", b.text(f.Baseline))
+	}
 	if c := f.Commit; c != nil {
-		o := len(b.items)
-		b.add("sha", b.str(c.SHA))
-		b.add("commit", b.object(o))
+		o := len(b.fields)
+		b.field("sha", b.str(c.SHA))
+		b.field("commit", b.record(o))
 	}
-	return b.object(start)
+	return b.record(start)
+}
+
+// field appends key: value to the scratch fields.
+func (b *inputBuilder) field(key string, value *ast.Term) {
+	b.fields = append(b.fields, irvm.Field{Key: key, Value: value})
+}
+
+// record returns a record of the scratch fields from start on, copied to a
+// slab, and drops them from the scratch.
+func (b *inputBuilder) record(start int) *ast.Term {
+	n := len(b.fields) - start
+	if len(b.slab) < n {
+		b.slab = make([]irvm.Field, max(n, 4096))
+	}
+	fields := b.slab[:n:n]
+	b.slab = b.slab[n:]
+	copy(fields, b.fields[start:])
+	clear(b.fields[start:])
+	b.fields = b.fields[:start]
+	return ast.NewTerm(irvm.NewRecord(fields))
 }

@@ -23,6 +23,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -611,9 +612,13 @@ func (e *Engine) verdict(raw *rawResults) *Verdict {
 	if dec.Warn == nil {
 		dec.Warn = []findings.PolicyResult{}
 	}
+	// Each list on its own core: over 100,000 findings sorting is most of
+	// what Decide does after evaluation.
+	var wg sync.WaitGroup
 	for _, rs := range [][]findings.PolicyResult{dec.Deny, dec.Warn, dec.Waived} {
-		sortResults(rs)
+		wg.Go(func() { sortResults(rs) })
 	}
+	wg.Wait()
 	dec.Deny = slices.CompactFunc(dec.Deny, samePolicyResult)
 	dec.Warn = slices.CompactFunc(dec.Warn, samePolicyResult)
 	dec.Waived = slices.CompactFunc(dec.Waived, samePolicyResult)
@@ -721,23 +726,28 @@ func appendElems(dst []findings.PolicyResult, v any, elems []*ast.Term, policy, 
 // slices.SortStableFunc, whose merges took a fifth of a 100,000-finding
 // decision.
 func sortResults(rs []findings.PolicyResult) {
-	type ranked struct {
-		r findings.PolicyResult
-		i int
+	// Sort positions, not the results: a swap moves one int, not a
+	// 64-byte struct.
+	idx := make([]int, len(rs))
+	for i := range idx {
+		idx[i] = i
 	}
-	tmp := make([]ranked, len(rs))
-	for i, r := range rs {
-		tmp[i] = ranked{r, i}
-	}
-	slices.SortFunc(tmp, func(a, b ranked) int {
-		return cmp.Or(
-			cmp.Compare(a.r.ID, b.r.ID),
-			cmp.Compare(a.r.Policy, b.r.Policy),
-			cmp.Compare(a.r.Msg, b.r.Msg),
-			cmp.Compare(a.i, b.i),
-		)
+	slices.SortFunc(idx, func(i, j int) int {
+		a, b := &rs[i], &rs[j]
+		if c := strings.Compare(a.ID, b.ID); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Policy, b.Policy); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Msg, b.Msg); c != 0 {
+			return c
+		}
+		return cmp.Compare(i, j)
 	})
-	for i := range tmp {
-		rs[i] = tmp[i].r
+	sorted := make([]findings.PolicyResult, len(rs))
+	for i, j := range idx {
+		sorted[i] = rs[j]
 	}
+	copy(rs, sorted)
 }

@@ -211,14 +211,14 @@ func (ev *evaluator) block(locals []*ast.Term, stmts []stmt) (int, error) {
 			locals[s.result] = v
 		case *arrayAppendStmt:
 			arr, ok := valueOf(locals[s.array]).(*ast.Array)
-			v := read(locals, s.value)
+			v := plain(read(locals, s.value))
 			if !ok || v == nil {
 				return 0, fmt.Errorf("append to %v: not an array", locals[s.array])
 			}
 			locals[s.array].Value = arr.Append(v)
 		case *assignOnceStmt:
 			v := read(locals, s.src)
-			if cur := locals[s.target]; cur != nil && v != nil && cur.Value.Compare(v.Value) != 0 {
+			if cur := locals[s.target]; cur != nil && v != nil && plainValue(cur.Value).Compare(plainValue(v.Value)) != 0 {
 				return 0, fmt.Errorf("%s: %w: a complete rule or function has more than one value", s.at, ErrConflict)
 			}
 			locals[s.target] = v
@@ -226,7 +226,7 @@ func (ev *evaluator) block(locals []*ast.Term, stmts []stmt) (int, error) {
 			locals[s.target] = nil
 		case *objectInsertStmt:
 			obj, ok := valueOf(locals[s.object]).(ast.Object)
-			k, v := read(locals, s.key), read(locals, s.value)
+			k, v := plain(read(locals, s.key)), plain(read(locals, s.value))
 			if !ok || k == nil || v == nil {
 				return 0, fmt.Errorf("insert into %v: not an object", locals[s.object])
 			}
@@ -267,7 +267,7 @@ func (ev *evaluator) block(locals []*ast.Term, stmts []stmt) (int, error) {
 			}
 			obj := ast.NewObjectWithCapacity(len(s.keys))
 			for i := range s.keys {
-				k, v := read(locals, s.keys[i]), read(locals, s.values[i])
+				k, v := plain(read(locals, s.keys[i])), plain(read(locals, s.values[i]))
 				if k == nil || v == nil {
 					return 0, errors.New("insert an undefined value into an object")
 				}
@@ -287,12 +287,12 @@ func (ev *evaluator) block(locals []*ast.Term, stmts []stmt) (int, error) {
 		case *makeValueStmt:
 			locals[s.target] = s.value
 		case *notEqualStmt:
-			a, b := read(locals, s.a), read(locals, s.b)
+			a, b := plain(read(locals, s.a)), plain(read(locals, s.b))
 			if a == nil || b == nil || a.Value.Compare(b.Value) == 0 {
 				return 0, nil
 			}
 		case *equalStmt:
-			a, b := read(locals, s.a), read(locals, s.b)
+			a, b := plain(read(locals, s.a)), plain(read(locals, s.b))
 			if a == nil || b == nil || a.Value.Compare(b.Value) != 0 {
 				return 0, nil
 			}
@@ -306,7 +306,7 @@ func (ev *evaluator) block(locals []*ast.Term, stmts []stmt) (int, error) {
 			}
 		case *setAddStmt:
 			set, ok := valueOf(locals[s.set]).(ast.Set)
-			v := read(locals, s.value)
+			v := plain(read(locals, s.value))
 			if !ok || v == nil {
 				return 0, fmt.Errorf("add to %v: not a set", locals[s.set])
 			}
@@ -356,7 +356,7 @@ func (ev *evaluator) block(locals []*ast.Term, stmts []stmt) (int, error) {
 			if locals[s.value] == nil {
 				return 0, errors.New("add an undefined value to the result set")
 			}
-			ev.rs = append(ev.rs, locals[s.value])
+			ev.rs = append(ev.rs, plain(locals[s.value]))
 		case *lenStmt:
 			src := read(locals, s.src)
 			if src == nil {
@@ -372,8 +372,12 @@ func (ev *evaluator) block(locals []*ast.Term, stmts []stmt) (int, error) {
 			switch s.kind {
 			case isArray:
 				_, ok = src.Value.(*ast.Array)
+				_, list := src.Value.(*List)
+				ok = ok || list
 			case isObject:
 				_, ok = src.Value.(ast.Object)
+				_, rec := src.Value.(*Record)
+				ok = ok || rec
 			case isSet:
 				_, ok = src.Value.(ast.Set)
 			}
@@ -383,8 +387,8 @@ func (ev *evaluator) block(locals []*ast.Term, stmts []stmt) (int, error) {
 		case *assignIntStmt:
 			locals[s.target] = s.value
 		case *objectMergeStmt:
-			a, okA := valueOf(locals[s.a]).(ast.Object)
-			b, okB := valueOf(locals[s.b]).(ast.Object)
+			a, okA := valueOf(plain(locals[s.a])).(ast.Object)
+			b, okB := valueOf(plain(locals[s.b])).(ast.Object)
 			if !okA || !okB {
 				return 0, fmt.Errorf("%s: %w: merge of values that are not objects", s.at, ErrConflict)
 			}
@@ -428,6 +432,20 @@ func dot(src, key *ast.Term) *ast.Term {
 		if v.Contains(key) {
 			return key
 		}
+	case *Record:
+		if k, ok := key.Value.(ast.String); ok {
+			return v.field(string(k))
+		}
+	case *List:
+		n, ok := key.Value.(ast.Number)
+		if !ok {
+			return nil
+		}
+		i, ok := n.Int()
+		if !ok || i < 0 || i >= len(v.elems) {
+			return nil
+		}
+		return v.elems[i]
 	}
 	return nil
 }
@@ -444,6 +462,10 @@ func length(v ast.Value) int {
 		return v.Len()
 	case ast.String:
 		return utf8.RuneCountInString(string(v))
+	case *Record:
+		return len(v.fields)
+	case *List:
+		return len(v.elems)
 	}
 	return 0
 }
@@ -455,7 +477,7 @@ func makeArray(s *makeArrayOfStmt, locals []*ast.Term) (*ast.Term, error) {
 	}
 	elems := make([]*ast.Term, len(s.elems))
 	for i, o := range s.elems {
-		if elems[i] = read(locals, o); elems[i] == nil {
+		if elems[i] = plain(read(locals, o)); elems[i] == nil {
 			return nil, errUndefinedElem
 		}
 	}
@@ -486,7 +508,7 @@ func (ev *evaluator) concat(s *concatOfStmt, locals []*ast.Term) (*ast.Term, err
 		strs = strs && ok
 		n += len(str)
 	}
-	delim := read(locals, s.delim)
+	delim := plain(read(locals, s.delim))
 	if delim == nil {
 		return nil, nil
 	}
@@ -535,7 +557,7 @@ func (ev *evaluator) callStmt(s *callStmt, locals []*ast.Term) (*ast.Term, error
 	}
 	args := ev.args[:0]
 	for _, a := range s.args {
-		args = append(args, read(locals, a))
+		args = append(args, plain(read(locals, a)))
 	}
 	ev.args = args
 	ev.out, ev.got = nil, false
@@ -583,6 +605,9 @@ func (ev *evaluator) scan(s *scanStmt, locals []*ast.Term) (int, error) {
 		}
 		return c - 2, true, nil
 	}
+	if _, ok := src.Value.(*Record); ok {
+		src = plain(src)
+	}
 	switch v := src.Value.(type) {
 	case *ast.Array:
 		for i := range v.Len() {
@@ -591,6 +616,17 @@ func (ev *evaluator) scan(s *scanStmt, locals []*ast.Term) (int, error) {
 				k = ast.InternedTerm(i)
 			}
 			c, stop, err := each(k, v.Elem(i))
+			if stop {
+				return c, err
+			}
+		}
+	case *List:
+		for i, e := range v.elems {
+			var k *ast.Term
+			if s.needKey {
+				k = ast.InternedTerm(i)
+			}
+			c, stop, err := each(k, e)
 			if stop {
 				return c, err
 			}
