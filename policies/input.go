@@ -46,18 +46,25 @@ func buildInput(b *inputBuilder, doc *findings.Document, fs []findings.Finding) 
 			fts[i] = b.finding(&fs[i])
 		}
 	}
-	list := ast.ArrayTerm(fts...)
+	tool := ast.ObjectTerm(
+		ast.Item(b.str("name"), b.text(doc.Tool.Name)),
+		ast.Item(b.str("version"), b.text(doc.Tool.Version)),
+	)
 	if b.projected {
-		list = ast.NewTerm(irvm.NewList(fts))
+		// A Record, not an object: an object hashes its values, and so
+		// would make OPA's value of every finding.
+		return irvm.NewRecord([]irvm.Field{
+			{Key: "schema_version", Value: ast.IntNumberTerm(doc.SchemaVersion)},
+			{Key: "tool", Value: tool},
+			{Key: "scans", Value: ast.ArrayTerm(scans...)},
+			{Key: "findings", Value: ast.NewTerm(irvm.NewList(fts))},
+		})
 	}
 	return ast.NewObject(
 		ast.Item(b.str("schema_version"), ast.IntNumberTerm(doc.SchemaVersion)),
-		ast.Item(b.str("tool"), ast.ObjectTerm(
-			ast.Item(b.str("name"), b.text(doc.Tool.Name)),
-			ast.Item(b.str("version"), b.text(doc.Tool.Version)),
-		)),
+		ast.Item(b.str("tool"), tool),
 		ast.Item(b.str("scans"), ast.ArrayTerm(scans...)),
-		ast.Item(b.str("findings"), list),
+		ast.Item(b.str("findings"), ast.ArrayTerm(fts...)),
 	)
 }
 

@@ -1,6 +1,7 @@
 package irvm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -211,7 +212,7 @@ func (ev *evaluator) block(locals []*ast.Term, stmts []stmt) (int, error) {
 			locals[s.result] = v
 		case *arrayAppendStmt:
 			arr, ok := valueOf(locals[s.array]).(*ast.Array)
-			v := plain(read(locals, s.value))
+			v := read(locals, s.value)
 			if !ok || v == nil {
 				return 0, fmt.Errorf("append to %v: not an array", locals[s.array])
 			}
@@ -226,13 +227,13 @@ func (ev *evaluator) block(locals []*ast.Term, stmts []stmt) (int, error) {
 			locals[s.target] = nil
 		case *objectInsertStmt:
 			obj, ok := valueOf(locals[s.object]).(ast.Object)
-			k, v := plain(read(locals, s.key)), plain(read(locals, s.value))
+			k, v := plain(read(locals, s.key)), read(locals, s.value)
 			if !ok || k == nil || v == nil {
 				return 0, fmt.Errorf("insert into %v: not an object", locals[s.object])
 			}
 			if s.once {
 				if cur := obj.Get(k); cur != nil {
-					if cur.Value.Compare(v.Value) != 0 {
+					if plainValue(cur.Value).Compare(plainValue(v.Value)) != 0 {
 						return 0, fmt.Errorf("%s: %w: object keys must be unique", s.at, ErrConflict)
 					}
 					continue
@@ -267,7 +268,7 @@ func (ev *evaluator) block(locals []*ast.Term, stmts []stmt) (int, error) {
 			}
 			obj := ast.NewObjectWithCapacity(len(s.keys))
 			for i := range s.keys {
-				k, v := plain(read(locals, s.keys[i])), plain(read(locals, s.values[i]))
+				k, v := plain(read(locals, s.keys[i])), read(locals, s.values[i])
 				if k == nil || v == nil {
 					return 0, errors.New("insert an undefined value into an object")
 				}
@@ -477,7 +478,7 @@ func makeArray(s *makeArrayOfStmt, locals []*ast.Term) (*ast.Term, error) {
 	}
 	elems := make([]*ast.Term, len(s.elems))
 	for i, o := range s.elems {
-		if elems[i] = plain(read(locals, o)); elems[i] == nil {
+		if elems[i] = read(locals, o); elems[i] == nil {
 			return nil, errUndefinedElem
 		}
 	}
@@ -537,7 +538,7 @@ func (ev *evaluator) concat(s *concatOfStmt, locals []*ast.Term) (*ast.Term, err
 		arr = v
 	}
 	ev.out, ev.got = nil, false
-	if err := s.bi.fn(ev.bctx, []*ast.Term{delim, arr}, ev.emit); err != nil {
+	if err := s.bi.fn(ev.bctx, []*ast.Term{delim, plain(arr)}, ev.emit); err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", s.at, s.bi.name, err)
 	}
 	if !ev.got {
@@ -555,6 +556,11 @@ func (ev *evaluator) callStmt(s *callStmt, locals []*ast.Term) (*ast.Term, error
 	if s.fn != nil {
 		return ev.call(s.fn, s.args, locals)
 	}
+	if s.bi.name == "object.get" && len(s.args) == 3 {
+		if r, ok := read(locals, s.args[0]).Value.(*Record); ok {
+			return objectGet(r, read(locals, s.args[1]), read(locals, s.args[2])), nil
+		}
+	}
 	args := ev.args[:0]
 	for _, a := range s.args {
 		args = append(args, plain(read(locals, a)))
@@ -569,6 +575,22 @@ func (ev *evaluator) callStmt(s *callStmt, locals []*ast.Term) (*ast.Term, error
 		return nil, nil
 	}
 	return ev.out, nil
+}
+
+// objectGet is object.get(r, path, def) without making r OPA's object:
+// the policies read a field or two of each finding this way.
+func objectGet(r *Record, path, def *ast.Term) *ast.Term {
+	arr, ok := path.Value.(*ast.Array)
+	if !ok {
+		return cmp.Or(dot(ast.NewTerm(r), path), def)
+	}
+	curr := ast.NewTerm(r)
+	for i := range arr.Len() {
+		if curr = dot(curr, arr.Elem(i)); curr == nil {
+			break
+		}
+	}
+	return cmp.Or(curr, def)
 }
 
 // scan runs the body for each key and value of the source (none for a
