@@ -120,8 +120,8 @@ func peakHeap() (stop func() uint64) {
 }
 
 // BenchmarkDecide is one Decide over 100,000 findings: the gate's design
-// point (under 1 s and 500 MB). The default policies are evaluated in
-// chunks of findings on GOMAXPROCS cores.
+// point (under 1 s and 500 MB). The default policies are evaluated from
+// their plan, in chunks of findings on GOMAXPROCS cores.
 func BenchmarkDecide(b *testing.B) {
 	e, err := New(context.Background(), Options{})
 	if err != nil {
@@ -131,8 +131,8 @@ func BenchmarkDecide(b *testing.B) {
 }
 
 // BenchmarkDecideOneEvaluation is BenchmarkDecide in one evaluation over the
-// whole document, as Decide runs with policies that may read across
-// findings (and as it ran for every policy before chunks).
+// whole document by OPA's evaluator, as Decide runs with policies that may
+// read across findings (and as it ran for every policy before the plan).
 func BenchmarkDecideOneEvaluation(b *testing.B) {
 	e, err := New(context.Background(), Options{})
 	if err != nil {
