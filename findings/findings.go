@@ -128,6 +128,9 @@ type Finding struct {
 	Package *Package `json:"package,omitempty"`
 	// Vulnerability holds the advisory, for vulnerability findings.
 	Vulnerability *Vulnerability `json:"vulnerability,omitempty"`
+	// Reachability says whether the program reaches the advisory's
+	// vulnerable code, for Go vulnerability findings that were analyzed.
+	Reachability *Reachability `json:"reachability,omitempty"`
 	// Secret describes a secret finding, never with the secret itself.
 	Secret *Secret `json:"secret,omitempty"`
 	// Commit is the commit that added the finding, for findings in git
@@ -264,6 +267,36 @@ type Vulnerability struct {
 	Published     string   `json:"published,omitempty"`
 	Modified      string   `json:"modified,omitempty"`
 }
+
+// Reachability is what call analysis (govulncheck's) found of a Go
+// vulnerability in the program: whether its vulnerable symbols are called,
+// only their packages imported, or only their module required.
+type Reachability struct {
+	// Status is one of the Reach constants.
+	Status string `json:"status"`
+	// Mode is how it was analyzed: "source" (the module's packages and a
+	// call graph) or "binary" (the symbols a Go binary holds).
+	Mode string `json:"mode,omitempty"`
+	// Symbols are the vulnerable symbols called (source) or present
+	// (binary), as "language.Parse" or "http.Request.ParseForm".
+	Symbols []string `json:"symbols,omitempty"`
+	// Trace is the shortest call stack to a vulnerable symbol, entry point
+	// first ("main.main", ..., "language.Parse"); source mode only.
+	Trace []string `json:"trace,omitempty"`
+	// Reason says why the status is unknown.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Reachability statuses.
+const (
+	ReachCalled   = "called"   // a vulnerable symbol is called (or, in a binary, present)
+	ReachImported = "imported" // a vulnerable package is imported, no vulnerable symbol reached
+	ReachRequired = "required" // the module is required, no vulnerable package imported
+	ReachUnknown  = "unknown"  // the analysis could not tell (see Reason)
+
+	ReachSource = "source" // Reachability.Mode of a module's source
+	ReachBinary = "binary" // Reachability.Mode of a Go binary
+)
 
 // Decision is the policy's verdict over the whole document.
 type Decision struct {
