@@ -21,6 +21,7 @@ import (
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/osv"
 	"github.com/secgate/secgate/policies"
+	"github.com/secgate/secgate/reachability"
 	"github.com/secgate/secgate/scanners"
 	"github.com/secgate/secgate/scanners/container"
 	"github.com/secgate/secgate/scanners/deps"
@@ -65,6 +66,9 @@ type Options struct {
 	Deps        deps.Options
 	Secrets     secrets.Options
 	Container   container.Options
+	// NoReachability skips the analysis of which Go vulnerabilities the
+	// scanned modules and binaries reach (package reachability).
+	NoReachability bool
 	// Baseline is a JSON report of an earlier run (e.g. of the target
 	// branch): findings it holds are marked "existing", the others "new".
 	Baseline string
@@ -111,7 +115,11 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 		return nil, err
 	}
 	rules := secrets.NewRuleSource(pathDir(targets), opts.SecretRules)
-	types := opts.types(scanners.Env{Root: root, Matcher: opts.matcher(), Exclude: exclude, Progress: opts.Progress, SecretIDs: secretid.New(opts.FingerprintKey)}, rules)
+	env := scanners.Env{Root: root, Matcher: opts.matcher(), Exclude: exclude, Progress: opts.Progress, SecretIDs: secretid.New(opts.FingerprintKey)}
+	if !opts.NoReachability {
+		env.Reach = reachability.New(reachability.Options{Offline: opts.OfflineDB != ""})
+	}
+	types := opts.types(env, rules)
 	identity := identities(types)
 	var baseline Baseline
 	if opts.Baseline != "" {

@@ -10,8 +10,8 @@
 // can only refine the findings secgate already made. When the analysis
 // cannot run (no Go toolchain, a module whose dependencies are not in the
 // module cache, a binary without build information), each finding's
-// status is "unknown" with the reason, and the reason is said once on
-// stderr: the policy then decides as if there were no analysis.
+// status is "unknown" with the reason, and the reason is one warning of the
+// scan: the policy then decides as if there were no analysis.
 package reachability
 
 import (
@@ -40,9 +40,6 @@ type Options struct {
 	// Offline forbids the go command any download (GOPROXY=off): a module
 	// whose dependencies are not in the module cache is then "unknown".
 	Offline bool
-	// Stderr receives one line per analysis that could not run; nil
-	// discards them.
-	Stderr io.Writer
 	// Env is the environment of the go command govulncheck runs (nil: this
 	// process's).
 	Env []string
@@ -59,64 +56,72 @@ type Analyzer struct {
 // New returns an Analyzer.
 func New(opts Options) *Analyzer { return &Analyzer{opts: opts} }
 
-// Source analyzes the Go module in dir (its go.mod's directory) and sets
-// Reachability on each of fs, the Go vulnerability findings of that go.mod;
-// vulns are the OSV records they were matched with.
-func (a *Analyzer) Source(ctx context.Context, dir string, vulns []*osvschema.Vulnerability, fs []*findings.Finding) {
+// Source analyzes the Go module in dir (its go.mod's directory; name is
+// how reports call it) and sets Reachability on each of fs, the Go
+// vulnerability findings of that go.mod; vulns are the OSV records they
+// were matched with. It returns the warnings for the scan: why some
+// finding's status is unknown.
+func (a *Analyzer) Source(ctx context.Context, name, dir string, vulns []*osvschema.Vulnerability, fs []*findings.Finding) []string {
 	if len(fs) == 0 {
-		return
+		return nil
 	}
 	if _, err := exec.LookPath("go"); err != nil {
-		a.unknown(fs, dir, "no Go toolchain (go not on PATH)")
-		return
+		return unknown(fs, name, findings.ReachSource, "no Go toolchain (go not on PATH)")
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		a.unknown(fs, dir, err.Error())
-		return
+		return unknown(fs, name, findings.ReachSource, err.Error())
 	}
-	a.run(ctx, dir, findings.ReachSource, vulns, fs, "-C", abs, "./...")
+	// go list names files relative to the module's directory, or by its
+	// path here: reports name that directory as the scan does.
+	shown := strings.TrimSuffix(strings.TrimSuffix(name, "go.mod"), "/")
+	if shown == "" {
+		shown = "."
+	}
+	return a.run(ctx, name, abs, shown, findings.ReachSource, vulns, fs, "-C", abs, "./...")
 }
 
 // Binary analyzes the Go binary at path (name is how reports call it) and
 // sets Reachability on each of fs, the Go vulnerability findings of its
-// modules.
-func (a *Analyzer) Binary(ctx context.Context, name, path string, vulns []*osvschema.Vulnerability, fs []*findings.Finding) {
+// modules, as Source does.
+func (a *Analyzer) Binary(ctx context.Context, name, path string, vulns []*osvschema.Vulnerability, fs []*findings.Finding) []string {
 	if len(fs) == 0 {
-		return
+		return nil
 	}
-	a.run(ctx, name, findings.ReachBinary, vulns, fs, "-mode", "binary", path)
+	return a.run(ctx, name, path, name, findings.ReachBinary, vulns, fs, "-mode", "binary", path)
 }
 
-func (a *Analyzer) run(ctx context.Context, name, mode string, vulns []*osvschema.Vulnerability, fs []*findings.Finding, args ...string) {
+// run runs govulncheck with args on what is at local (a directory or a
+// file), which messages call name (and shown where govulncheck names
+// local).
+func (a *Analyzer) run(ctx context.Context, name, local, shown, mode string, vulns []*osvschema.Vulnerability, fs []*findings.Finding, args ...string) []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	db, err := os.MkdirTemp("", "secgate-govulndb-")
 	if err != nil {
-		a.unknown(fs, name, err.Error())
-		return
+		return unknown(fs, name, mode, err.Error())
 	}
 	defer os.RemoveAll(db)
 	if err := writeDB(db, vulns); err != nil {
-		a.unknown(fs, name, err.Error())
-		return
+		return unknown(fs, name, mode, err.Error())
 	}
 	var stdout, stderr bytes.Buffer
 	cmd := scan.Command(ctx, append([]string{"-db", "file://" + filepath.ToSlash(db), "-format", "json", "-scan", "symbol"}, args...)...)
-	cmd.Stdin = strings.NewReader("")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.Env = a.env()
-	if err := cmd.Start(); err == nil {
+	err = cmd.Start()
+	if err == nil {
 		err = cmd.Wait()
 	}
 	if err != nil {
-		a.unknown(fs, name, why(err, stderr.String()))
-		return
+		// What go list says names the module's directory on this machine:
+		// reports name it as the scan does.
+		reason := strings.ReplaceAll(why(err, stderr.String()), local, shown)
+		return unknown(fs, name, mode, strings.ReplaceAll(reason, db, "DB"))
 	}
 	res, err := parse(&stdout)
 	if err != nil {
-		a.unknown(fs, name, fmt.Sprintf("read govulncheck's output: %v", err))
-		return
+		return unknown(fs, name, mode, fmt.Sprintf("read govulncheck's output: %v", err))
 	}
 	var unreported []string
 	for _, f := range fs {
@@ -125,11 +130,12 @@ func (a *Analyzer) run(ctx context.Context, name, mode string, vulns []*osvschem
 			unreported = append(unreported, f.RuleID)
 		}
 	}
-	if len(unreported) > 0 && a.opts.Stderr != nil {
-		slices.Sort(unreported)
-		fmt.Fprintf(a.opts.Stderr, "secgate: reachability of %s unknown for %s: govulncheck did not report them (not a Go program, or its build selects other versions than the lockfile)\n",
-			name, strings.Join(slices.Compact(unreported), ", "))
+	if len(unreported) == 0 {
+		return nil
 	}
+	slices.Sort(unreported)
+	return []string{fmt.Sprintf("reachability of %s unknown for %s: govulncheck did not report them (not a Go program, or its build selects other versions than the lockfile)",
+		name, strings.Join(slices.Compact(unreported), ", "))}
 }
 
 // env is the go command's environment: no toolchain switch (the analysis
@@ -146,26 +152,27 @@ func (a *Analyzer) env() []string {
 	return env
 }
 
-func (a *Analyzer) unknown(fs []*findings.Finding, name, reason string) {
+// unknown sets the status of fs to unknown and returns the warning.
+func unknown(fs []*findings.Finding, name, mode, reason string) []string {
 	for _, f := range fs {
-		f.Reachability = &findings.Reachability{Status: findings.ReachUnknown, Reason: reason}
+		f.Reachability = &findings.Reachability{Status: findings.ReachUnknown, Mode: mode, Reason: reason}
 	}
-	if a.opts.Stderr != nil {
-		fmt.Fprintf(a.opts.Stderr, "secgate: reachability of %s unknown: %s\n", name, reason)
-	}
+	return []string{fmt.Sprintf("reachability of %s unknown: %s", name, reason)}
 }
 
-// why is the reason an analysis failed, from govulncheck's error and the
-// last line it wrote on stderr (where go list's complaint ends up).
+// why is the reason an analysis failed, on one line: govulncheck's error
+// (which holds go list's complaints) and what it wrote on stderr.
 func why(err error, stderr string) string {
-	msg := strings.TrimSpace(stderr)
-	if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
-		msg = strings.TrimSpace(msg[i+1:])
+	var parts []string
+	for _, line := range strings.Split(err.Error()+"\n"+stderr, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "For details on package patterns") {
+			continue
+		}
+		parts = append(parts, strings.TrimSuffix(line, ":"))
 	}
-	if msg == "" {
-		msg = err.Error()
-	}
-	const max = 300
+	msg := strings.TrimPrefix(strings.Join(parts, ": "), "govulncheck: ")
+	const max = 400
 	if len(msg) > max {
 		msg = msg[:max] + "…"
 	}

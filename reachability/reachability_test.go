@@ -1,7 +1,6 @@
 package reachability
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -76,16 +75,16 @@ func TestSourceAndBinary(t *testing.T) {
 		bin := reachtest.Build(t, dir)
 		for _, mode := range []string{findings.ReachSource, findings.ReachBinary} {
 			t.Run(tc.program+"/"+mode, func(t *testing.T) {
-				var stderr bytes.Buffer
-				a := New(Options{Offline: true, Stderr: &stderr})
+				a := New(Options{Offline: true})
 				fs := xtextFindings()
+				var warnings []string
 				if mode == findings.ReachSource {
-					a.Source(ctx, dir, vulns, fs)
+					warnings = a.Source(ctx, tc.program, dir, vulns, fs)
 				} else {
-					a.Binary(ctx, "bin/"+tc.program, bin, vulns, fs)
+					warnings = a.Binary(ctx, "bin/"+tc.program, bin, vulns, fs)
 				}
-				if stderr.Len() > 0 {
-					t.Errorf("stderr: %s", stderr.String())
+				if len(warnings) > 0 {
+					t.Errorf("warnings: %q", warnings)
 				}
 				for _, f := range fs {
 					r := f.Reachability
@@ -146,28 +145,33 @@ func TestUnknown(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		run  func(a *Analyzer, fs []*findings.Finding)
+		run  func(a *Analyzer, fs []*findings.Finding) []string
 	}{
-		{"not a Go binary", func(a *Analyzer, fs []*findings.Finding) { a.Binary(ctx, "app", notBinary, records(t), fs) }},
-		{"dependencies not available offline", func(a *Analyzer, fs []*findings.Finding) {
+		{"not a Go binary", func(a *Analyzer, fs []*findings.Finding) []string {
+			return a.Binary(ctx, "app", notBinary, records(t), fs)
+		}},
+		{"dependencies not available offline", func(a *Analyzer, fs []*findings.Finding) []string {
 			a.opts.Env = append(os.Environ(), "GOMODCACHE="+t.TempDir(), "GOFLAGS=-mod=mod")
-			a.Source(ctx, missing, records(t), fs)
+			return a.Source(ctx, "m/go.mod", missing, records(t), fs)
 		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var stderr bytes.Buffer
-			a := New(Options{Offline: true, Stderr: &stderr})
+			a := New(Options{Offline: true})
 			fs := xtextFindings()
-			tc.run(a, fs)
+			warnings := tc.run(a, fs)
 			for _, f := range fs {
 				if f.Reachability == nil || f.Reachability.Status != findings.ReachUnknown || f.Reachability.Reason == "" {
-					t.Errorf("%s: %+v, want unknown with a reason", f.RuleID, f.Reachability)
+					t.Fatalf("%s: %+v, want unknown with a reason", f.RuleID, f.Reachability)
+				}
+				if strings.Contains(f.Reachability.Reason, missing) {
+					t.Errorf("%s: reason %q names this machine's directory", f.RuleID, f.Reachability.Reason)
 				}
 			}
-			if !strings.Contains(stderr.String(), "reachability of") {
-				t.Errorf("stderr %q does not say so", stderr.String())
+			if len(warnings) != 1 || !strings.Contains(warnings[0], "reachability of") {
+				t.Errorf("warnings %q, want one saying so", warnings)
 			}
+			t.Logf("%s", warnings)
 		})
 	}
 }

@@ -12,6 +12,8 @@ package scanners
 import (
 	"context"
 
+	osvschema "github.com/ossf/osv-schema/bindings/go/osvschema"
+
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/osv"
 	"github.com/secgate/secgate/secretid"
@@ -74,6 +76,21 @@ type Env struct {
 	// SecretIDs derives the fingerprints of secrets (keyed, or slow);
 	// when nil, each scanner uses an unkeyed one.
 	SecretIDs *secretid.Deriver
+	// Reach analyzes whether programs reach their Go vulnerabilities; nil
+	// when the analysis is off.
+	Reach Reachability
+}
+
+// Reachability analyzes Go programs for the vulnerability findings made of
+// them (package reachability), setting each finding's Reachability.
+type Reachability interface {
+	// Source analyzes the Go module in dir (its go.mod's directory),
+	// which reports call name; fs are that go.mod's Go vulnerability
+	// findings and vulns the OSV records they were matched with. It
+	// returns warnings for the scan (why a status is unknown).
+	Source(ctx context.Context, name, dir string, vulns []*osvschema.Vulnerability, fs []*findings.Finding) []string
+	// Binary analyzes the Go binary at path, which reports call name.
+	Binary(ctx context.Context, name, path string, vulns []*osvschema.Vulnerability, fs []*findings.Finding) []string
 }
 
 // Progress receives short human-readable progress messages ("matching 1,204

@@ -13,7 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -22,11 +26,13 @@ import (
 	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
 	"github.com/google/osv-scalibr/extractor"
 	"github.com/google/osv-scalibr/extractor/filesystem"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/golang/gobinary"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagelockjson"
 	scalibryarn "github.com/google/osv-scalibr/extractor/filesystem/language/javascript/yarnlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/list"
 	"github.com/google/osv-scalibr/plugin"
 	"github.com/google/osv-scalibr/plugin/config"
+	osvschema "github.com/ossf/osv-schema/bindings/go/osvschema"
 
 	"github.com/secgate/secgate/extractors/npmlock"
 	"github.com/secgate/secgate/extractors/yarnlock"
@@ -219,6 +225,7 @@ func (s *scanner) scan(ctx context.Context) (*scanners.Result, error) {
 		loc.place(&f, layer)
 		out = append(out, f)
 	}
+	binaries := map[string]*goBinary{} // by path in the image
 	for i, p := range matchable {
 		var layer *findings.Layer
 		if m := p.LayerMetadata; m != nil {
@@ -229,8 +236,24 @@ func (s *scanner) scan(ctx context.Context) (*scanners.Result, error) {
 		if d := p.Location.Descriptor; d != nil && d.File != nil {
 			line = d.File.LineNumber
 		}
+		start := len(out)
 		for _, f := range osv.Findings(findings.ScannerContainer, p, findings.Location{Path: rel, Line: line}, matched[i]) {
 			add(f, "/"+rel, layer)
+		}
+		if s.env.Reach != nil && len(out) > start && slices.Contains(p.Plugins, gobinary.Name) {
+			b := binaries[rel]
+			if b == nil {
+				b = &goBinary{}
+				binaries[rel] = b
+			}
+			b.findings = append(b.findings, [2]int{start, len(out)})
+			b.vulns = append(b.vulns, matched[i]...)
+		}
+	}
+	var reachWarnings []string
+	if len(binaries) > 0 {
+		if reachWarnings, err = s.reach(ctx, img, binaries, out); err != nil {
+			return nil, err
 		}
 	}
 
@@ -272,8 +295,76 @@ func (s *scanner) scan(ctx context.Context) (*scanners.Result, error) {
 	for k, v := range secretStats {
 		stats[k] = v
 	}
-	scan := findings.Scan{Stats: stats, Warnings: osv.Warnings(s.env.Matcher, matchable)}
+	scan := findings.Scan{Stats: stats, Warnings: append(osv.Warnings(s.env.Matcher, matchable), reachWarnings...)}
 	return &scanners.Result{Scan: scan, Findings: out}, nil
+}
+
+// goBinary is a Go binary of the image with vulnerability findings: their
+// ranges in the scan's findings and the records they were matched with.
+type goBinary struct {
+	findings [][2]int
+	vulns    []*osvschema.Vulnerability
+}
+
+// reach has each Go binary with findings analyzed (govulncheck's binary
+// mode reads a file, so each is copied out of the image first, within the
+// file size limit the scan already enforces).
+func (s *scanner) reach(ctx context.Context, img *image.Image, binaries map[string]*goBinary, out []findings.Finding) ([]string, error) {
+	tmp, err := os.MkdirTemp("", "secgate-gobinary-")
+	if err != nil {
+		return nil, fmt.Errorf("analyze reachability: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	paths := slices.Sorted(maps.Keys(binaries))
+	var warnings []string
+	for i, rel := range paths {
+		s.env.Progress.Report(fmt.Sprintf("analyzing reachability in /%s (%d of %d Go binaries)", rel, i+1, len(paths)))
+		b := binaries[rel]
+		var fs []*findings.Finding
+		for _, r := range b.findings {
+			for j := r[0]; j < r[1]; j++ {
+				fs = append(fs, &out[j])
+			}
+		}
+		name := s.target.Name + ":/" + rel
+		bin := filepath.Join(tmp, strconv.Itoa(i))
+		if err := copyOut(img, rel, bin, s.opts.Limits.MaxFileSize); err != nil {
+			for _, f := range fs {
+				f.Reachability = &findings.Reachability{Status: findings.ReachUnknown, Mode: findings.ReachBinary, Reason: err.Error()}
+			}
+			warnings = append(warnings, fmt.Sprintf("reachability of %s unknown: %v", name, err))
+			continue
+		}
+		warnings = append(warnings, s.env.Reach.Binary(ctx, name, bin, b.vulns, fs)...)
+		if err := os.Remove(bin); err != nil {
+			return nil, fmt.Errorf("analyze reachability: %w", err)
+		}
+	}
+	return warnings, nil
+}
+
+// copyOut copies the image's file rel to dst, at most limit bytes.
+func copyOut(img *image.Image, rel, dst string, limit int64) error {
+	src, err := img.FS().Open(rel)
+	if err != nil {
+		return fmt.Errorf("read /%s: %w", rel, err)
+	}
+	defer src.Close()
+	f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("copy /%s: %w", rel, err)
+	}
+	n, err := io.Copy(f, io.LimitReader(src, limit+1))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n > limit {
+		err = fmt.Errorf("larger than %d bytes", limit)
+	}
+	if err != nil {
+		return fmt.Errorf("copy /%s: %w", rel, err)
+	}
+	return nil
 }
 
 // extract runs osv-scalibr's extractors over the image with each package's

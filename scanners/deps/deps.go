@@ -9,10 +9,13 @@ package deps
 import (
 	"context"
 	"fmt"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/google/osv-scalibr/extractor"
+	osvschema "github.com/ossf/osv-schema/bindings/go/osvschema"
 
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/osv"
@@ -91,6 +94,10 @@ func (s *scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 		fs = append(fs, osv.Findings(findings.ScannerDeps, p.pkg, p.loc, matched[i])...)
 	}
 	fs = dedup(fs)
+	var reachWarnings []string
+	if s.env.Reach != nil {
+		reachWarnings = s.reach(ctx, fs, matchable, matched)
+	}
 	findings.Sort(fs)
 	scan := findings.Scan{
 		Stats: map[string]int{
@@ -100,10 +107,53 @@ func (s *scanner) Scan(ctx context.Context) (*scanners.Result, error) {
 		},
 	}
 	scan.Warnings = append(ex.warnings, osv.Warnings(s.env.Matcher, pkgs)...)
+	scan.Warnings = append(scan.Warnings, reachWarnings...)
 	if ex.files == 0 {
 		scan.Warnings = append(scan.Warnings, NoLockfiles)
 	}
 	return &scanners.Result{Scan: scan, Findings: fs}, nil
+}
+
+// reach has the Go modules of the scanned tree analyzed for the Go
+// vulnerability findings of their go.mod.
+func (s *scanner) reach(ctx context.Context, fs []findings.Finding, pkgs []located, matched [][]*osvschema.Vulnerability) []string {
+	type module struct {
+		fs    []*findings.Finding
+		vulns []*osvschema.Vulnerability
+	}
+	modules := map[string]*module{}
+	var order []string
+	for i := range fs {
+		f := &fs[i]
+		if f.Package == nil || f.Package.Ecosystem != "Go" || path.Base(f.Location.Path) != "go.mod" || f.Package.Name == "stdlib" {
+			continue
+		}
+		m := modules[f.Location.Path]
+		if m == nil {
+			m = &module{}
+			modules[f.Location.Path] = m
+			order = append(order, f.Location.Path)
+		}
+		m.fs = append(m.fs, f)
+	}
+	for i, p := range pkgs {
+		if m := modules[p.loc.Path]; m != nil {
+			m.vulns = append(m.vulns, matched[i]...)
+		}
+	}
+	base := s.target.Path
+	if s.target.Kind == findings.TargetFile {
+		base = filepath.Dir(base)
+	}
+	slices.Sort(order)
+	var warnings []string
+	for i, gomod := range order {
+		s.env.Progress.Report(fmt.Sprintf("analyzing reachability in %s (%d of %d Go modules)", gomod, i+1, len(order)))
+		dir := filepath.Join(base, filepath.FromSlash(path.Dir(gomod)))
+		name := path.Join(s.target.Name, gomod)
+		warnings = append(warnings, s.env.Reach.Source(ctx, name, dir, modules[gomod].vulns, modules[gomod].fs)...)
+	}
+	return warnings
 }
 
 // dedup drops findings with the same ID (the same package listed twice in
