@@ -23,7 +23,8 @@ func oneEvaluation(e *Engine) *Engine {
 
 // varied is syntheticDocument(n) with what it lacks: findings already in
 // the baseline, low-confidence secrets, secrets from history, unknown
-// severities, findings without a line or a package, skipped files.
+// severities, findings without a line or a package, skipped files, Go
+// reachability of every status.
 func varied(n int) *findings.Document {
 	doc := syntheticDocument(n)
 	for i := range doc.Findings {
@@ -36,6 +37,10 @@ func varied(n int) *findings.Document {
 		case i%19 == 0:
 			f.Location.Line = 0
 			f.Package = nil
+		}
+		if f.Kind == findings.KindVulnerability && i%5 != 0 {
+			statuses := []string{findings.ReachCalled, findings.ReachImported, findings.ReachRequired, findings.ReachUnknown}
+			f.Reachability = &findings.Reachability{Status: statuses[i%4], Mode: findings.ReachSource, Symbols: []string{"language.Parse"}}
 		}
 		if f.Kind == findings.KindSecret {
 			switch i % 3 {

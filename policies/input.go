@@ -214,6 +214,19 @@ func (b *inputBuilder) finding(f *findings.Finding) *ast.Term {
 		b.addString("modified", v.Modified)
 		b.add("vulnerability", b.object(vuln))
 	}
+	if r := f.Reachability; r != nil {
+		o := len(b.items)
+		b.add("status", b.str(r.Status))
+		b.addString("mode", r.Mode)
+		if len(r.Symbols) > 0 {
+			b.add("symbols", b.strs(r.Symbols))
+		}
+		if len(r.Trace) > 0 {
+			b.add("trace", b.strs(r.Trace))
+		}
+		b.addString("reason", r.Reason)
+		b.add("reachability", b.object(o))
+	}
 	if sec := f.Secret; sec != nil {
 		o := len(b.items)
 		b.add("redacted", b.text(sec.Redacted))
@@ -275,6 +288,11 @@ func (b *inputBuilder) projectedFinding(f *findings.Finding) *ast.Term {
 		vuln := len(b.fields)
 		b.field("fixed_versions", b.strs(v.FixedVersions))
 		b.field("vulnerability", b.record(vuln))
+	}
+	if r := f.Reachability; r != nil {
+		o := len(b.fields)
+		b.field("status", b.str(r.Status))
+		b.field("reachability", b.record(o))
 	}
 	if sec := f.Secret; sec != nil {
 		o := len(b.fields)

@@ -377,6 +377,8 @@ func TestInputValue(t *testing.T) {
 	full.Location.Target = "."
 	full.Location.Dockerfile = &findings.FileLine{Path: "Dockerfile", Line: 3}
 	full.Baseline = findings.BaselineNew
+	full.Reachability = &findings.Reachability{Status: findings.ReachCalled, Mode: findings.ReachSource, Symbols: []string{"language.Parse"},
+		Trace: []string{"accept.main", "language.Parse"}, Reason: "r"}
 	full.Secret = &findings.Secret{Redacted: "AKIA…", Confidence: "high", Fingerprint: "0123456789abcdef0123456789abcdef"}
 	full.Image = &findings.Image{Ref: "docker-archive:app.tar", Path: "/var/lib/dpkg/status", Layer: &findings.Layer{Index: 1, DiffID: "sha256:abc", Command: "RUN apt-get install -y openssl"}}
 	full.Commit = &findings.Commit{SHA: "0123456789abcdef0123456789abcdef01234567", AuthorEmail: "dev@example.com", Date: "2026-01-02T03:04:05Z"}

@@ -37,6 +37,7 @@ type scanFlags struct {
 	osvAPI        string
 	noIgnore      bool
 	strict        bool
+	reachability  string
 	exclude       []string
 	scanners      []string
 	history       bool
@@ -165,6 +166,7 @@ missing ecosystem file is an error, never a pass.
 	fl.StringVar(&f.osvAPI, "osv-api", envOr("SECGATE_OSV_API", ""), "base `URL` of the OSV API (default https://api.osv.dev); env SECGATE_OSV_API")
 	fl.BoolVar(&f.noIgnore, "no-ignore", false, "also scan files that .gitignore excludes")
 	fl.BoolVar(&f.strict, "strict", false, "a requirements file's missing -r include is an error, not a warning")
+	fl.StringVar(&f.reachability, "reachability", "on", "`on`: analyze which Go vulnerabilities the scanned modules (needs the go command and their dependencies) and Go binaries reach, with govulncheck; off: skip it")
 	fl.StringArrayVar(&f.exclude, "exclude", nil, "leave out `DIR`, relative to PATH, and everything under it (repeatable; dependencies and secrets, tree and history)")
 	f.policy.register(fl)
 	fl.StringSliceVar(&f.scanners, "scanners", nil, "scanners to run: deps, secrets, container (default all that apply; --history and --staged run secrets only)")
@@ -218,6 +220,9 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 	case f.history || f.since != "" || f.allRefs:
 		sopts.Mode = secrets.History
 	}
+	if f.reachability != "on" && f.reachability != "off" {
+		return nil, "", fmt.Errorf("invalid --reachability %q: want on or off", f.reachability)
+	}
 	outs, err := pairOutputs(f.formats, f.outputs)
 	if err != nil {
 		return nil, "", err
@@ -270,6 +275,7 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 			Registry:          container.OpenOptions{Timeout: f.registryTO},
 			MaxSecretFileSize: maxSize,
 		},
+		NoReachability: f.reachability == "off",
 		Baseline:       f.baseline,
 		Policy:         popts,
 		FingerprintKey: key,

@@ -3,6 +3,8 @@
 # Findings of unknown severity are denied unless
 # data.secgate.config.unknown_severity is "warn". With a baseline
 # (--baseline), findings already in it only warn: the gate denies new ones.
+# A Go finding whose reachability analysis found its vulnerable code not
+# called (status "imported" or "required") only warns, and says so.
 package secgate.vulnerabilities
 
 import data.secgate.lib
@@ -23,11 +25,26 @@ deny contains {"id": f.id, "msg": msg} if {
 	some f in lib.findings_by_kind.vulnerability
 	not warn_severities[f.severity]
 	not f.baseline == "existing"
+	not not_called[object.get(f, ["reachability", "status"], "unknown")]
 	msg := concat("", [
 		f.rule_id, " (", f.severity, ")",
 		affected(object.get(f, "package", {})),
 		" (", lib.location(f.location), "): ",
 		fix(object.get(f, ["vulnerability", "fixed_versions"], [])),
+	])
+}
+
+warn contains {"id": f.id, "msg": msg} if {
+	some f in lib.findings_by_kind.vulnerability
+	not warn_severities[f.severity]
+	not f.baseline == "existing"
+	status := object.get(f, ["reachability", "status"], "unknown")
+	msg := concat("", [
+		f.rule_id, " (", f.severity, ")",
+		affected(object.get(f, "package", {})),
+		" (", lib.location(f.location), "): ",
+		fix(object.get(f, ["vulnerability", "fixed_versions"], [])),
+		not_called[status],
 	])
 }
 
@@ -64,6 +81,14 @@ warn_severities := known | unknown if {
 		rank < lib.severity_rank[lib.fail_on]
 	}
 	unknown := {"unknown" | lib.unknown_severity == "warn"}
+}
+
+# not_called are the reachability statuses that only warn, with what the
+# message adds: "called" and "unknown" are decided by severity as without
+# the analysis.
+not_called := {
+	"imported": "; warns only: the vulnerable package is imported, but no vulnerable symbol is called (govulncheck)",
+	"required": "; warns only: the module is required, but no vulnerable package is imported (govulncheck)",
 }
 
 # affected is " in name@version", " in name" or "" when the finding names no

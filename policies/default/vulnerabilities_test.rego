@@ -115,3 +115,19 @@ test_baseline_existing_only_warns if {
 	ids(vulnerabilities.deny) == {"new"} with input as {"findings": [f, n]}
 	ids(vulnerabilities.warn) == {"old"} with input as {"findings": [f, n]}
 }
+
+reached(id, status) := object.union(vuln(id, "high"), {"reachability": {"status": status, "mode": "source"}})
+
+test_not_called_only_warns if {
+	fs := [reached("i", "imported"), reached("r", "required"), reached("c", "called"), reached("u", "unknown")]
+	d := vulnerabilities.deny with input as {"findings": fs}
+	w := vulnerabilities.warn with input as {"findings": fs}
+	ids(d) == {"c", "u"}
+	ids(w) == {"i", "r"}
+	w[{"id": "i", "msg": "GO-2021-0113 (high) in golang.org/x/text@0.3.5 (go.mod:5): fixed in 0.3.7; warns only: the vulnerable package is imported, but no vulnerable symbol is called (govulncheck)"}]
+}
+
+test_not_called_below_fail_on_warns_once if {
+	w := vulnerabilities.warn with input as {"findings": [object.union(vuln("l", "low"), {"reachability": {"status": "imported"}})]}
+	count(w) == 1
+}
