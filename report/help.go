@@ -38,7 +38,8 @@ type findingHelp struct {
 	Severity           findings.Severity
 	CVSS               *findings.CVSS
 	Packages           []pkgRow
-	More               int // packages not listed
+	Reach              bool // some package row has a Reach
+	More               int  // packages not listed
 	Aliases            []string
 	References         []string
 }

@@ -52,6 +52,12 @@ func sampleDocument() *findings.Document {
 	tools.CVSS = nil
 	tools.Location = findings.Location{Target: ".", Path: "tools/go.mod", Line: 7}
 	tools.Package = &findings.Package{Name: "golang.org/x/text", Version: "0.3.6", Ecosystem: "Go"}
+	// Reachability: the first module calls the vulnerable code, the
+	// second could not be analyzed.
+	text.Reachability = &findings.Reachability{Status: findings.ReachCalled, Mode: findings.ReachSource,
+		Symbols: []string{"language.Parse"}, Trace: []string{"storefront.main", "storefront.negotiate", "language.Parse"}}
+	tools.Reachability = &findings.Reachability{Status: findings.ReachUnknown, Mode: findings.ReachSource,
+		Reason: "govulncheck: loading packages: main.go:3:8: module lookup disabled by GOPROXY=off"}
 
 	leftpad := findings.Finding{
 		ID:       findings.Fingerprint("deps", "GHSA-0000-0000-0001", "web/package-lock.json", "npm", "left-pad", "1.0.0"),

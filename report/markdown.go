@@ -2,9 +2,11 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/secgate/secgate/findings"
@@ -96,17 +98,20 @@ func (o *markdownOutputter) Output(w io.Writer, doc *findings.Document) error {
 	written := 0
 	if len(fs) > 0 {
 		baseline := hasBaseline(fs)
+		reach := slices.ContainsFunc(fs, func(f findings.Finding) bool { return f.Reachability != nil })
 		mw.line("**Findings**")
 		mw.line("")
+		header, sep := "| Decision | Severity | Rule | Package / location | Fixed in |", "| --- | --- | --- | --- | --- |"
 		if baseline {
-			mw.line("| Decision | Severity | Rule | Package / location | Fixed in | Baseline |")
-			mw.line("| --- | --- | --- | --- | --- | --- |")
-		} else {
-			mw.line("| Decision | Severity | Rule | Package / location | Fixed in |")
-			mw.line("| --- | --- | --- | --- | --- |")
+			header, sep = header+" Baseline |", sep+" --- |"
 		}
+		if reach {
+			header, sep = header+" Reachability |", sep+" --- |"
+		}
+		mw.line(header)
+		mw.line(sep)
 		for i := range vs {
-			if !mw.line(markdownRow(&vs[i], baseline)) {
+			if !mw.line(markdownRow(&vs[i], baseline, reach)) {
 				break
 			}
 			written++
@@ -276,7 +281,7 @@ func decisionBadge(d string) string {
 	return mdEscape(oneLine(d))
 }
 
-func markdownRow(v *view, baseline bool) string {
+func markdownRow(v *view, baseline, reach bool) string {
 	rule := mdEscape(truncate(oneLine(v.rule), mdMaxCell))
 	if v.Kind == findings.KindVulnerability && v.Vulnerability != nil {
 		rule = "[" + rule + "](https://osv.dev/vulnerability/" + url.PathEscape(v.rule) + ")"
@@ -291,6 +296,9 @@ func markdownRow(v *view, baseline bool) string {
 	}
 	if baseline {
 		cells = append(cells, mdCell(oneLine(v.Baseline)))
+	}
+	if reach {
+		cells = append(cells, mdCell(truncate(oneLine(cmp.Or(reachText(v.Reachability), "-")), mdMaxCell)))
 	}
 	return "| " + strings.Join(cells, " | ") + " |"
 }

@@ -368,3 +368,38 @@ func nonNil[T any](s []T) []T {
 	}
 	return s
 }
+
+// reachTrace is a call stack to vulnerable code, entry point first:
+// "accept.main → accept.languages → language.ParseAcceptLanguage".
+func reachTrace(r *findings.Reachability) string {
+	return strings.Join(r.Trace, " → ")
+}
+
+// reachText describes a finding's reachability analysis in a phrase, ""
+// when it was not analyzed: "called: accept.main → … → language.Parse",
+// "called (binary holds language.Parse)", "imported, no vulnerable symbol
+// called", "required, no vulnerable package imported", "unknown: REASON".
+func reachText(r *findings.Reachability) string {
+	if r == nil {
+		return ""
+	}
+	switch r.Status {
+	case findings.ReachCalled:
+		if len(r.Trace) > 0 {
+			return "called: " + reachTrace(r)
+		}
+		if len(r.Symbols) > 0 {
+			return "called (the binary holds " + strings.Join(r.Symbols, ", ") + ")"
+		}
+		return "called"
+	case findings.ReachImported:
+		return "imported, no vulnerable symbol called"
+	case findings.ReachRequired:
+		return "required, no vulnerable package imported"
+	case findings.ReachUnknown:
+		if r.Reason != "" {
+			return "unknown: " + r.Reason
+		}
+	}
+	return r.Status
+}

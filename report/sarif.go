@@ -359,6 +359,7 @@ type ruleInfo struct {
 // pkgRow is an affected package in a rule's help.
 type pkgRow struct {
 	Name, Version, Ecosystem, Fixed string
+	Reach                           string // reachText of the finding's analysis
 }
 
 func (ri *ruleInfo) add(f findings.Finding) {
@@ -387,8 +388,8 @@ func (ri *ruleInfo) add(f findings.Finding) {
 		ri.references = appendNew(ri.references, v.References...)
 	}
 	if p := f.Package; p != nil {
-		row := pkgRow{Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem, Fixed: strings.Join(fixedVersions(f), ", ")}
-		if key := row.Ecosystem + "\x00" + row.Name + "\x00" + row.Version + "\x00" + row.Fixed; !ri.seen[key] {
+		row := pkgRow{Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem, Fixed: strings.Join(fixedVersions(f), ", "), Reach: reachText(f.Reachability)}
+		if key := row.Ecosystem + "\x00" + row.Name + "\x00" + row.Version + "\x00" + row.Fixed + "\x00" + row.Reach; !ri.seen[key] {
 			ri.seen[key] = true
 			ri.packages = append(ri.packages, row)
 		}
@@ -571,6 +572,7 @@ func findingRule(ri *ruleInfo) *sarif.ReportingDescriptor {
 		h.Details = ri.details
 	}
 	h.Packages, h.More = helpPackages(ri.packages)
+	h.Reach = slices.ContainsFunc(h.Packages, func(p pkgRow) bool { return p.Reach != "" })
 	text, md := help("finding", h)
 	return sarif.NewRule(ri.id).
 		WithShortDescription(sarif.NewMultiformatMessageString(short)).
@@ -618,6 +620,7 @@ func sortedPackages(ps []pkgRow) []pkgRow {
 			cmp.Compare(a.Name, b.Name),
 			cmp.Compare(a.Version, b.Version),
 			cmp.Compare(a.Fixed, b.Fixed),
+			cmp.Compare(a.Reach, b.Reach),
 		)
 	})
 	return out

@@ -240,7 +240,7 @@ func TestSARIFMapping(t *testing.T) {
 	}
 
 	text := byMsg["golang.org/x/text@0.3.5"]
-	if want := "golang.org/x/text@0.3.5 is affected by GO-2021-0113 (high, CVSS 7.5). Fixed in 0.3.7. Policy secgate.vulnerabilities (deny): GO-2021-0113 (high) in golang.org/x/text@0.3.5 has a fix: upgrade to 0.3.7"; text.Message.Text != want {
+	if want := "golang.org/x/text@0.3.5 is affected by GO-2021-0113 (high, CVSS 7.5). Fixed in 0.3.7. Reachability: called: storefront.main → storefront.negotiate → language.Parse. Policy secgate.vulnerabilities (deny): GO-2021-0113 (high) in golang.org/x/text@0.3.5 has a fix: upgrade to 0.3.7"; text.Message.Text != want {
 		t.Errorf("message %q\nwant    %q", text.Message.Text, want)
 	}
 	if text.Level != "error" || text.PartialFingerprints[FingerprintKey] != doc.Findings[0].ID && text.PartialFingerprints[FingerprintKey] != doc.Findings[1].ID {

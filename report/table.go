@@ -60,12 +60,27 @@ func (o *tableOutputter) Output(w io.Writer, doc *findings.Document) error {
 	fs := tableSort(doc.Findings)
 	vs := views(doc, fs)
 	if len(vs) > 0 {
+		reach := slices.ContainsFunc(vs, func(v view) bool { return v.Reachability != nil })
 		rows := make([][]string, 0, len(vs)+1)
 		rows = append(rows, tableHeader)
+		if reach {
+			rows[0] = append(slices.Clip(tableHeader), "REACHABILITY")
+		}
 		for i := range vs {
-			rows = append(rows, tableRow(&vs[i]))
+			row := tableRow(&vs[i])
+			if reach {
+				row = append(row, reachCell(vs[i].Reachability))
+			}
+			rows = append(rows, row)
 		}
 		o.writeRows(&buf, rows)
+		buf.WriteString("\n")
+	}
+	if lines := traceLines(vs); len(lines) > 0 {
+		buf.WriteString("Calls to vulnerable code:\n")
+		for _, l := range lines {
+			buf.WriteString("  " + l + "\n")
+		}
 		buf.WriteString("\n")
 	}
 	if lines := waivedLines(vs); len(lines) > 0 {
@@ -125,6 +140,27 @@ func waivedLines(vs []view) []string {
 	return out
 }
 
+// reachCell is the REACHABILITY column: the status ("called", "imported",
+// "required", "unknown"), "-" for a finding that was not analyzed.
+func reachCell(r *findings.Reachability) string {
+	if r == nil {
+		return "-"
+	}
+	return oneLine(r.Status)
+}
+
+// traceLines are the call stacks to vulnerable code, in table order:
+// "GO-2021-0113  golang.org/x/text@0.3.5: accept.main → … → language.Parse".
+func traceLines(vs []view) []string {
+	var out []string
+	for i := range vs {
+		if v := &vs[i]; v.Reachability != nil && len(v.Reachability.Trace) > 0 {
+			out = append(out, fmt.Sprintf("%s  %s: %s", oneLine(v.RuleID), oneLine(v.place), oneLine(reachTrace(v.Reachability))))
+		}
+	}
+	return out
+}
+
 // tablePackage is name@version, or the finding's place (without the line)
 // for findings without a package.
 func tablePackage(v *view) string {
@@ -156,7 +192,7 @@ func tableRow(v *view) []string {
 // writeRows writes rows (the first is the header) as aligned columns,
 // shortening columns to fit o.opts.Width when it is set.
 func (o *tableOutputter) writeRows(buf *bytes.Buffer, rows [][]string) {
-	widths := make([]int, len(tableHeader))
+	widths := make([]int, len(rows[0]))
 	for _, row := range rows {
 		for i, cell := range row {
 			widths[i] = max(widths[i], utf8.RuneCountInString(cell))

@@ -65,6 +65,9 @@ func (v *view) message() string {
 	switch {
 	case v.Package != nil && v.isVulnerability():
 		fmt.Fprintf(&b, "%s (%s). %s", v.headline, v.severity, v.fix)
+		if r := reachText(v.Reachability); r != "" {
+			fmt.Fprintf(&b, " Reachability: %s.", r)
+		}
 	case v.Package != nil:
 		fmt.Fprintf(&b, "%s: %s (%s, %s).", packageLabel(v.Package), cmp.Or(v.title, v.rule), v.rule, v.severity)
 	case v.title != "":
