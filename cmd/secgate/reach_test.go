@@ -72,6 +72,7 @@ func TestReachability(t *testing.T) {
 	}
 	archive := imagetest.WriteArchive(t, imagetest.Image(t, imagetest.Config{}, imagetest.Layer(t, layerFiles)), root)
 	env, requests := noNetwork(t)
+	db := reachtest.OfflineDB(t)
 
 	type want struct {
 		path   string // the finding's image path, or "" for go.mod
@@ -94,7 +95,7 @@ func TestReachability(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"scan", "--offline-db", absOfflineDB(t), "--scanners", "deps,container", "-f", "json"}, tc.args...)
+			args := append([]string{"scan", "--offline-db", db, "--scanners", "deps,container", "-f", "json"}, tc.args...)
 			r := secgateChild(t, childOptions{env: env}, args...)
 			if r.code != tc.code {
 				t.Fatalf("exit %d, want %d\n%s", r.code, tc.code, r.stderr)
@@ -150,7 +151,7 @@ func TestReachability(t *testing.T) {
 	}
 
 	// --reachability=off: the findings carry no analysis and are denied.
-	r := secgateChild(t, childOptions{env: env}, "scan", "--offline-db", absOfflineDB(t), "--scanners", "deps", "--reachability=off", "-f", "json", src["english"])
+	r := secgateChild(t, childOptions{env: env}, "scan", "--offline-db", db, "--scanners", "deps", "--reachability=off", "-f", "json", src["english"])
 	if r.code != exitDenied {
 		t.Fatalf("--reachability=off: exit %d, want %d\n%s", r.code, exitDenied, r.stderr)
 	}

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/secgate/secgate/internal/osvdbgen"
 )
 
 // Testdata is testdata/reach.
@@ -21,6 +23,26 @@ func Testdata(t testing.TB) string {
 		t.Fatal("reachtest: no caller")
 	}
 	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "reach")
+}
+
+// OfflineDB builds an offline database (DIR/<Ecosystem>/all.zip) of the
+// records of testdata/osv and GO-2022-1059, and returns its directory.
+func OfflineDB(t testing.TB) string {
+	t.Helper()
+	src := filepath.Join(t.TempDir(), "osv")
+	copyTree(t, filepath.Join(Testdata(t), "..", "osv"), src)
+	b, err := os.ReadFile(filepath.Join(Testdata(t), "GO-2022-1059.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(src, "Go", "GO-2022-1059.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "osvdb")
+	if err := osvdbgen.Build(src, db); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 // Module copies program ("accept" or "english") with the vendored
