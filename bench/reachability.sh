@@ -4,7 +4,7 @@
 # non-test Go, with its golang.org/x/text requirement set to the vulnerable
 # v0.3.5) with --reachability=off and on, and the govulncheck CLI (the
 # golang.org/x/vuln version secgate builds with) on the same module and the
-# same two advisories, for the analysis's own cost. Prints the median wall
+# same advisory, for the analysis's own cost. Prints the median wall
 # time and peak RSS of each and the ratios.
 #
 #   bench/reachability.sh [RUNS]
@@ -28,12 +28,15 @@ fi
 go build -o "$work/govulncheck" golang.org/x/vuln/cmd/govulncheck
 vulndb="$work/govulndb"
 mkdir -p "$vulndb"
-cp "$repo/testdata/osv/Go/GO-2021-0113.json" "$repo/testdata/osv/Go/GO-2022-1059.json" "$vulndb/"
+cp "$repo/testdata/osv/Go/GO-2021-0113.json" "$vulndb/" # the one Go advisory of testdata/osvdb that matches
 
-rss() { /usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>&1 || true; cat "$work/rss"; }
-off() { (cd "$mod" && "$work/secgate" scan --offline-db "$db" --scanners deps --reachability=off -f json -o "$work/off.json" -q . || true); }
-on() { (cd "$mod" && "$work/secgate" scan --offline-db "$db" --scanners deps --reachability=on -f json -o "$work/on.json" -q . || true); }
-peer() { (cd "$mod" && GOPROXY=off "$work/govulncheck" -db "file://$vulndb" -format json ./... >"$work/peer.json" || true); }
+# Each side runs under $timer: empty to time it, /usr/bin/time to measure
+# its peak RSS (into $work/rss).
+timer=()
+off() { (cd "$mod" && "${timer[@]}" "$work/secgate" scan --offline-db "$db" --scanners deps --reachability=off -f json -o "$work/off.json" -q . >/dev/null 2>&1 || true); }
+on() { (cd "$mod" && "${timer[@]}" "$work/secgate" scan --offline-db "$db" --scanners deps --reachability=on -f json -o "$work/on.json" -q . >/dev/null 2>&1 || true); }
+peer() { (cd "$mod" && GOPROXY=off "${timer[@]}" "$work/govulncheck" -db "file://$vulndb" -format json ./... >"$work/peer.json" 2>/dev/null || true); }
+rss() { timer=(/usr/bin/time -f %M -o "$work/rss"); "$1"; timer=(); tail -1 "$work/rss"; }
 
 t_off=(); t_on=(); t_peer=()
 off; on; peer # warm the caches
