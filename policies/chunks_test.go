@@ -23,7 +23,8 @@ func oneEvaluation(e *Engine) *Engine {
 
 // varied is syntheticDocument(n) with what it lacks: findings already in
 // the baseline, low-confidence secrets, secrets from history, unknown
-// severities, findings without a line or a package, skipped files.
+// severities, findings without a line or a package, skipped files, VEX
+// statements of every status (one on a finding a waiver also accepts).
 func varied(n int) *findings.Document {
 	doc := syntheticDocument(n)
 	for i := range doc.Findings {
@@ -36,6 +37,13 @@ func varied(n int) *findings.Document {
 		case i%19 == 0:
 			f.Location.Line = 0
 			f.Package = nil
+		}
+		if i%7 == 2 || i == 5 {
+			statuses := []string{findings.VEXNotAffected, findings.VEXAffected, findings.VEXFixed, findings.VEXUnderInvestigation}
+			f.VEX = &findings.VEX{Status: statuses[(i/7)%len(statuses)], Source: ".vex/app.json"}
+			if f.VEX.Status == findings.VEXNotAffected {
+				f.VEX.Justification, f.VEX.Statement = "vulnerable_code_not_in_execute_path", "never called"
+			}
 		}
 		if f.Kind == findings.KindSecret {
 			switch i % 3 {
