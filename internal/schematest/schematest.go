@@ -1,8 +1,8 @@
 // Package schematest validates secgate's outputs against their JSON Schemas
 // in tests: the findings document against findings/schema.json, SARIF against
-// the OASIS SARIF 2.1.0 schema vendored in testdata/schemas, GitLab security
-// reports against GitLab's schemas vendored in
-// report/testdata/gitlab-schemas.
+// the OASIS SARIF 2.1.0 schema and OpenVEX documents against the OpenVEX
+// schema vendored in testdata/schemas, GitLab security reports against
+// GitLab's schemas vendored in report/testdata/gitlab-schemas.
 package schematest
 
 import (
@@ -61,6 +61,17 @@ func SARIF(t testing.TB, repoRoot string) *jsonschema.Schema {
 		t.Fatalf("read the SARIF schema: %v", err)
 	}
 	return Compile(t, "sarif-schema-2.1.0.json", data)
+}
+
+// OpenVEX is the OpenVEX 0.2.0 JSON schema, from testdata/schemas (see its
+// README). repoRoot is as for SARIF. A missing schema fails the test.
+func OpenVEX(t testing.TB, repoRoot string) *jsonschema.Schema {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot, "testdata", "schemas", "openvex_json_schema.json"))
+	if err != nil {
+		t.Fatalf("read the OpenVEX schema: %v", err)
+	}
+	return Compile(t, "openvex_json_schema.json", data)
 }
 
 // GitLab is GitLab's security report schema name ("container-scanning",
