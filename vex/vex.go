@@ -222,6 +222,13 @@ func (s *Set) For(f *findings.Finding) *Statement {
 	if s == nil || len(s.byVuln) == 0 || f.Package == nil || f.Package.PURL == "" {
 		return nil
 	}
+	// The statements about f's vulnerability first: most findings have
+	// none, and then no package URL is parsed.
+	var candidates []*Statement
+	s.each(f, func(st *Statement) { candidates = append(candidates, st) })
+	if len(candidates) == 0 {
+		return nil
+	}
 	pkg, err := parsePURL(f.Package.PURL)
 	if err != nil {
 		return nil
@@ -231,25 +238,36 @@ func (s *Set) For(f *findings.Finding) *Statement {
 		image = f.Image.Ref
 	}
 	var best *Statement
-	for _, id := range vulnIDs(f) {
-		for _, st := range s.byVuln[id] {
-			if st != best && latest(st, best) && st.matches(pkg, image) {
-				best = st
-			}
+	for _, st := range candidates {
+		if st != best && latest(st, best) && st.matches(pkg, image) {
+			best = st
 		}
 	}
 	return best
 }
 
-// vulnIDs are the ids a statement may name f's vulnerability by.
-func vulnIDs(f *findings.Finding) []string {
-	ids := []string{f.RuleID}
+// each calls fn with the statements naming f's advisory id (RuleID,
+// Vulnerability.ID) or one of its aliases; a statement naming two of them
+// comes twice.
+func (s *Set) each(f *findings.Finding, fn func(*Statement)) {
+	ids := [2]string{f.RuleID}
+	var aliases []string
 	if v := f.Vulnerability; v != nil {
-		ids = append(ids, v.ID)
-		ids = append(ids, v.Aliases...)
+		ids[1], aliases = v.ID, v.Aliases
 	}
-	slices.Sort(ids)
-	return slices.Compact(ids)
+	for i, id := range ids {
+		if i == 1 && id == ids[0] {
+			continue
+		}
+		for _, st := range s.byVuln[id] {
+			fn(st)
+		}
+	}
+	for _, id := range aliases {
+		for _, st := range s.byVuln[id] {
+			fn(st)
+		}
+	}
 }
 
 // latest reports whether a is to be taken over b (nil): it is later (as
