@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/internal/schematest"
 	"github.com/secgate/secgate/safefile"
@@ -447,8 +449,19 @@ func FuzzParse(f *testing.F) {
 }
 
 // TestTestdataValid: the OpenVEX test documents are valid against the
-// OpenVEX schema (but the malformed one), so the tests read real OpenVEX.
+// OpenVEX schema (but the malformed one), the CycloneDX one against the
+// CycloneDX 1.5 schema, so the tests read real VEX.
 func TestTestdataValid(t *testing.T) {
+	cdx, err := os.ReadFile(filepath.Join(testdata, "not-affected.cdx.vex.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cdxSchema := schematest.CycloneDX15(t, "..")
+	schematest.Validate(t, cdxSchema, cdx)
+	bad, err := jsonschema.UnmarshalJSON(strings.NewReader(strings.Replace(string(cdx), `"state": "not_affected"`, `"state": "fine"`, 1)))
+	if err != nil || cdxSchema.Validate(bad) == nil {
+		t.Errorf("the CycloneDX schema accepts an unknown analysis state (%v)", err)
+	}
 	sch := schematest.OpenVEX(t, "..")
 	names, err := filepath.Glob(filepath.Join(testdata, "*.openvex.json"))
 	if err != nil || len(names) < 4 {
