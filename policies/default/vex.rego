@@ -7,11 +7,14 @@
 # affected and under_investigation change nothing. A team that weighs VEX
 # differently replaces this package (--no-default-policies and its own
 # secgate.vex), or denies on f.vex in a policy of its own.
+#
+# waived is a complete rule, built once per decision, so that a policy
+# can look a finding up in it (data.secgate.vex.waived[f.id]) cheaply.
 package secgate.vex
 
 waiving_statuses := {"not_affected", "fixed"}
 
-waived contains f.id if {
+waived := {f.id |
 	some f in input.findings
 	waiving_statuses[f.vex.status]
 }
