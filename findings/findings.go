@@ -147,6 +147,37 @@ type Finding struct {
 	// Waiver is the waiver that accepts the finding, when Decision is
 	// waived.
 	Waiver *Waiver `json:"waiver,omitempty"`
+	// VEX is what a VEX statement says of the finding's vulnerability in
+	// its package, when one matches (see package vex); the policy decides
+	// what it means (the default: not_affected and fixed waive).
+	VEX *VEX `json:"vex,omitempty"`
+}
+
+// The statuses of a VEX statement (OpenVEX's; CycloneDX analysis states
+// are mapped onto them, see docs/vex.md).
+const (
+	VEXNotAffected        = "not_affected"
+	VEXAffected           = "affected"
+	VEXFixed              = "fixed"
+	VEXUnderInvestigation = "under_investigation"
+)
+
+// VEX is the VEX statement that applies to a finding: the latest, by
+// timestamp, of those naming its vulnerability (or an alias) and its
+// package.
+type VEX struct {
+	// Status is not_affected, affected, fixed or under_investigation.
+	Status string `json:"status"`
+	// Justification is OpenVEX's justification of a not_affected status
+	// (vulnerable_code_not_in_execute_path, ...), when the statement gives
+	// one.
+	Justification string `json:"justification,omitempty"`
+	// Statement is the statement's text: its impact statement, else its
+	// action statement (OpenVEX), or the analysis detail (CycloneDX).
+	Statement string `json:"statement,omitempty"`
+	// Source is the VEX document the statement is in, relative to the
+	// report root (see Root).
+	Source string `json:"source"`
 }
 
 // Waiver accepts findings for a while: those with the ID, or with the rule

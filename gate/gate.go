@@ -27,6 +27,7 @@ import (
 	"github.com/secgate/secgate/scanners/deps"
 	"github.com/secgate/secgate/scanners/secrets"
 	"github.com/secgate/secgate/secretid"
+	"github.com/secgate/secgate/vex"
 )
 
 // Options configure one run of the gate.
@@ -72,6 +73,11 @@ type Options struct {
 	// Baseline is a JSON report of an earlier run (e.g. of the target
 	// branch): findings it holds are marked "existing", the others "new".
 	Baseline string
+	// VEX are VEX documents (OpenVEX 0.2, CycloneDX) whose statements are
+	// recorded on the findings they apply to, for the policy to weigh;
+	// when empty, the scanned directory's own (vex.Files: .vex/*.json and
+	// .openvex.json), those that exist.
+	VEX []string
 	// Policy says which policies decide (defaults, custom, data, waivers,
 	// bundle, --fail-on).
 	Policy PolicyOptions
@@ -85,6 +91,9 @@ type Options struct {
 	// on once, as it arises (an offline database older than MaxDBAge),
 	// besides the scans' warnings that hold it.
 	Warn func(msg string)
+	// Info, when set, is told what the run read besides the scanned
+	// targets that a person should know of (the VEX documents).
+	Info func(msg string)
 }
 
 // Errors that Run wraps, for callers that want to tell causes apart. Every
@@ -127,6 +136,10 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 			return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 		}
 	}
+	statements, err := loadVEX(ctx, opts.VEX, root, pathDir(targets))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+	}
 	plan, err := build(types, opts.selected(), targets)
 	if err != nil {
 		return nil, err
@@ -155,6 +168,9 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	if baseline != nil {
 		baseline.Mark(doc, identity)
 	}
+	if n := statements.Apply(doc); len(statements.Files) > 0 && opts.Info != nil {
+		opts.Info(fmt.Sprintf("VEX: %d statements from %s; %d findings have one", statements.Statements, strings.Join(statements.Files, ", "), n))
+	}
 
 	opts.Progress.Report(fmt.Sprintf("deciding on %d findings", len(doc.Findings)))
 	verdict, err := engine.Decide(ctx, doc)
@@ -166,6 +182,18 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 		pointAt(doc, &findings.FileLine{Path: cfg, Line: 1})
 	}
 	return doc, nil
+}
+
+// loadVEX reads the VEX documents files or, when there are none, those of
+// the scanned directory dir.
+func loadVEX(ctx context.Context, files []string, root findings.Root, dir string) (*vex.Set, error) {
+	if len(files) == 0 {
+		var err error
+		if files, err = vex.Files(dir); err != nil {
+			return nil, err
+		}
+	}
+	return vex.Load(ctx, dir, root, files)
 }
 
 // pointAt gives the results about the whole document (about no finding of

@@ -141,10 +141,38 @@ func BenchmarkDecideOneEvaluation(b *testing.B) {
 	benchDecide(b, oneEvaluation(e))
 }
 
+// BenchmarkDecideVEX is BenchmarkDecide with a VEX statement on every
+// tenth finding (half of them not_affected): secgate.vex.waived is
+// evaluated in every chunk.
+func BenchmarkDecideVEX(b *testing.B) {
+	e, err := New(context.Background(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchDecideDoc(b, e, withVEXStatements(syntheticDocument(100_000)))
+}
+
+// withVEXStatements gives every tenth finding of doc a VEX statement,
+// not_affected or affected in turn.
+func withVEXStatements(doc *findings.Document) *findings.Document {
+	for i := range doc.Findings {
+		if i%10 == 3 {
+			status := findings.VEXNotAffected
+			if i%20 == 13 {
+				status = findings.VEXAffected
+			}
+			doc.Findings[i].VEX = &findings.VEX{Status: status, Source: ".vex/app.json"}
+		}
+	}
+	return doc
+}
+
 func benchDecide(b *testing.B, e *Engine) {
-	const n = 100_000
+	benchDecideDoc(b, e, syntheticDocument(100_000))
+}
+
+func benchDecideDoc(b *testing.B, e *Engine, doc *findings.Document) {
 	ctx := context.Background()
-	doc := syntheticDocument(n)
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -165,7 +193,7 @@ func benchDecide(b *testing.B, e *Engine) {
 	// is doc-heap-MB; peak-heap-MB includes it.
 	b.ReportMetric(float64(before.HeapAlloc)/(1<<20), "doc-heap-MB")
 	b.ReportMetric(float64(stop())/(1<<20), "peak-heap-MB")
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/finding")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(doc.Findings)), "ns/finding")
 }
 
 // BenchmarkDecidePerFinding is the baseline the one-evaluation design beats:
@@ -189,7 +217,7 @@ func BenchmarkDecidePerFinding(b *testing.B) {
 			}
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/finding")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(doc.Findings)), "ns/finding")
 }
 
 // BenchmarkInput compares ways to turn 100,000 findings into the policy

@@ -23,7 +23,8 @@ const waiversPackage = "secgate.waivers"
 // (see planned), in chunks of findings, and merge the results: only when
 // the modules are exactly the embedded default policies, whose plan the
 // tests compare with OPA's evaluator, and each of whose deny and warn
-// rules, and waived, reads one finding at a time, or only data and
+// rules, and the two waived rules (of secgate.waivers and secgate.vex),
+// reads one finding at a time, or only data and
 // input.scans, whose results every chunk repeats. The exception is the
 // warning of secgate.waivers about a waiver that matched no finding, which
 // reads across findings: decideChunked evaluates it over the whole
@@ -62,15 +63,16 @@ func uniqueIDs(fs []findings.Finding) bool {
 	return true
 }
 
-// decideChunked evaluates the plan over chunks of doc's findings (each
-// chunk's input is doc with those findings, each with only the fields the
-// default policies read: defaultsInputOf) on GOMAXPROCS cores, and merges
+// decideChunked evaluates the plan's entrypoints numbered chunk over
+// chunks of doc's findings (each chunk's input is doc with those findings,
+// each with only the fields the default policies read: defaultsInputOf) on
+// GOMAXPROCS cores, and merges
 // the results in chunk order. The results of the per-finding rules over the
 // whole document are the union of their results over the chunks; the
 // document-level results (config errors, skipped files) are the same in
 // every chunk and verdict removes the repeats. With waivers, the warn rule
 // of secgate.waivers is evaluated once over the whole document.
-func (p *planned) decideChunked(ctx context.Context, doc *findings.Document) (*rawResults, error) {
+func (p *planned) decideChunked(ctx context.Context, doc *findings.Document, chunk []int) (*rawResults, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	size := p.chunkLen
@@ -105,7 +107,7 @@ func (p *planned) decideChunked(ctx context.Context, doc *findings.Document) (*r
 					return
 				}
 				fs := doc.Findings[i*size : min((i+1)*size, len(doc.Findings))]
-				r, err := p.eval(ctx, doc, fs, p.chunk)
+				r, err := p.eval(ctx, doc, fs, chunk)
 				if err != nil {
 					fail(err)
 					return
@@ -118,7 +120,7 @@ func (p *planned) decideChunked(ctx context.Context, doc *findings.Document) (*r
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	out := &rawResults{waived: map[string]int{}}
+	out := &rawResults{waived: map[string]int{}, vexWaived: map[string]bool{}}
 	var nd, nw int
 	for _, p := range parts {
 		nd, nw = nd+len(p.deny), nw+len(p.warn)
@@ -129,6 +131,7 @@ func (p *planned) decideChunked(ctx context.Context, doc *findings.Document) (*r
 		out.deny = append(out.deny, p.deny...)
 		out.warn = append(out.warn, p.warn...)
 		maps.Copy(out.waived, p.waived)
+		maps.Copy(out.vexWaived, p.vexWaived)
 	}
 	if docWarn != nil {
 		out.warn = append(out.warn, docWarn.warn...)

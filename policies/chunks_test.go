@@ -24,7 +24,8 @@ func oneEvaluation(e *Engine) *Engine {
 // varied is syntheticDocument(n) with what it lacks: findings already in
 // the baseline, low-confidence secrets, secrets from history, unknown
 // severities, findings without a line or a package, skipped files, Go
-// reachability of every status.
+// reachability of every status, VEX statements of every status (one on a
+// finding a waiver also accepts).
 func varied(n int) *findings.Document {
 	doc := syntheticDocument(n)
 	for i := range doc.Findings {
@@ -41,6 +42,13 @@ func varied(n int) *findings.Document {
 		if f.Kind == findings.KindVulnerability && i%5 != 0 {
 			statuses := []string{findings.ReachCalled, findings.ReachImported, findings.ReachRequired, findings.ReachUnknown}
 			f.Reachability = &findings.Reachability{Status: statuses[i%4], Mode: findings.ReachSource, Symbols: []string{"language.Parse"}}
+		}
+		if i%7 == 2 || i == 5 {
+			statuses := []string{findings.VEXNotAffected, findings.VEXAffected, findings.VEXFixed, findings.VEXUnderInvestigation}
+			f.VEX = &findings.VEX{Status: statuses[(i/7)%len(statuses)], Source: ".vex/app.json"}
+			if f.VEX.Status == findings.VEXNotAffected {
+				f.VEX.Justification, f.VEX.Statement = "vulnerable_code_not_in_execute_path", "never called"
+			}
 		}
 		if f.Kind == findings.KindSecret {
 			switch i % 3 {

@@ -255,6 +255,14 @@ func (b *inputBuilder) finding(f *findings.Finding) *ast.Term {
 		b.addString("date", c.Date)
 		b.add("commit", b.object(o))
 	}
+	if x := f.VEX; x != nil {
+		o := len(b.items)
+		b.add("status", b.str(x.Status))
+		b.addString("justification", x.Justification)
+		b.addString("statement", x.Statement)
+		b.add("source", b.str(x.Source))
+		b.add("vex", b.object(o))
+	}
 	return b.object(start)
 }
 
@@ -262,7 +270,7 @@ func (b *inputBuilder) finding(f *findings.Finding) *ast.Term {
 // policies (default/*.rego, unchanged: see chunkable) read, each as finding
 // builds it: id, kind, rule_id, title, severity, location.path and .line,
 // package.name and .version, vulnerability.fixed_versions,
-// secret.confidence, baseline, commit.sha. A default policy that reads
+// secret.confidence, baseline, commit.sha, vex.status. A default policy that reads
 // another field must add it here (TestChunksDecideAsOneEvaluation compares
 // with the full input).
 func (b *inputBuilder) projectedFinding(f *findings.Finding) *ast.Term {
@@ -306,6 +314,11 @@ func (b *inputBuilder) projectedFinding(f *findings.Finding) *ast.Term {
 		o := len(b.fields)
 		b.field("sha", b.str(c.SHA))
 		b.field("commit", b.record(o))
+	}
+	if x := f.VEX; x != nil {
+		o := len(b.fields)
+		b.field("status", b.str(x.Status))
+		b.field("vex", b.record(o))
 	}
 	return b.record(start)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -21,23 +22,29 @@ type planned struct {
 	program *irvm.Program
 	data    ast.Value // the data document, as OPA's evaluator reads it
 	// rules[i] is what entrypoint i is: a deny or warn rule of a policy,
-	// or (policy nil) data.secgate.waivers.waived.
+	// or (policy nil) data.secgate.waivers.waived or (vex)
+	// data.secgate.vex.waived.
 	rules []plannedRule
 	// all numbers every entrypoint; chunk those evaluated per chunk and
 	// doc those evaluated over the whole document (see decideChunked).
-	all, chunk, doc []int
-	waivers         int // len(data.secgate.config.waivers)
-	chunkLen        int // findings per chunk
+	// noVEX* are all and chunk without data.secgate.vex.waived, for a
+	// document no finding of which has a VEX statement.
+	all, chunk, doc      []int
+	noVEXAll, noVEXChunk []int
+	waivers              int // len(data.secgate.config.waivers)
+	chunkLen             int // findings per chunk
 }
 
 type plannedRule struct {
 	policy *policyRules
 	deny   bool
+	vex    bool
 }
 
 // newPlanned plans the deny and warn rules of policies and, when waived,
-// data.secgate.waivers.waived; data is read from store.
-func newPlanned(ctx context.Context, modules map[string]string, policies []policyRules, waived bool, waivers int, store storage.Store, allowNet bool) (*planned, error) {
+// data.secgate.waivers.waived, when vexWaived data.secgate.vex.waived;
+// data is read from store.
+func newPlanned(ctx context.Context, modules map[string]string, policies []policyRules, waived, vexWaived bool, waivers int, store storage.Store, allowNet bool) (*planned, error) {
 	p := &planned{waivers: waivers, chunkLen: chunkSize}
 	var entrypoints []string
 	add := func(pkg ast.Ref, rule string, r plannedRule) {
@@ -45,7 +52,7 @@ func newPlanned(ctx context.Context, modules map[string]string, policies []polic
 		i := len(entrypoints)
 		entrypoints = append(entrypoints, path)
 		p.rules = append(p.rules, r)
-		waiverRule := path == "secgate/waivers/warn" || r.policy == nil
+		waiverRule := path == "secgate/waivers/warn" || r.policy == nil && !r.vex
 		switch {
 		case waiverRule && waivers == 0:
 			// Without waivers (config.waivers is the list of them) there
@@ -73,6 +80,16 @@ func newPlanned(ctx context.Context, modules map[string]string, policies []polic
 	if waived {
 		add(waivedRef[:len(waivedRef)-1], "waived", plannedRule{})
 	}
+	if vexWaived {
+		// Unlike the waiver rules, not skipped when there are no waivers:
+		// a VEX statement waives without one. It reads one finding at a
+		// time, and only f.vex: where no finding has a statement it waives
+		// nothing and is not evaluated (withoutVEX).
+		add(vexWaivedRef[:len(vexWaivedRef)-1], "waived", plannedRule{vex: true})
+	}
+	isVEX := func(i int) bool { return p.rules[i].vex }
+	p.noVEXAll = slices.DeleteFunc(slices.Clone(p.all), isVEX)
+	p.noVEXChunk = slices.DeleteFunc(slices.Clone(p.chunk), isVEX)
 	prog, err := irvm.Compile(ctx, modules, capabilities(allowNet), entrypoints)
 	if err != nil {
 		return nil, err
@@ -96,10 +113,14 @@ func newPlanned(ctx context.Context, modules map[string]string, policies []polic
 // secgate.waivers.waived could conflict over the whole document and not
 // within a chunk), else in one evaluation.
 func (p *planned) decide(ctx context.Context, doc *findings.Document) (*rawResults, error) {
-	if len(doc.Findings) > p.chunkLen && uniqueIDs(doc.Findings) {
-		return p.decideChunked(ctx, doc)
+	all, chunk := p.all, p.chunk
+	if !slices.ContainsFunc(doc.Findings, func(f findings.Finding) bool { return f.VEX != nil }) {
+		all, chunk = p.noVEXAll, p.noVEXChunk
 	}
-	return p.eval(ctx, doc, doc.Findings, p.all)
+	if len(doc.Findings) > p.chunkLen && uniqueIDs(doc.Findings) {
+		return p.decideChunked(ctx, doc, chunk)
+	}
+	return p.eval(ctx, doc, doc.Findings, all)
 }
 
 // eval evaluates the entrypoints numbered which over doc with fs as its
@@ -116,6 +137,8 @@ func (p *planned) eval(ctx context.Context, doc *findings.Document, fs []finding
 			return nil, errors.New("a deny or warn rule is undefined")
 		}
 		switch {
+		case r.vex:
+			out.vexWaived, err = vexWaivedSet(v.Term, v.Elems)
 		case r.policy == nil:
 			out.waived, err = readWaived(v.Term, p.waivers)
 		case r.deny:

@@ -95,9 +95,10 @@ type Engine struct {
 	query    rego.PreparedEvalQuery
 	policies []policyRules
 	timeout  time.Duration
-	// waived is set when a policy defines data.secgate.waivers.waived.
-	waived  bool
-	waivers []findings.Waiver
+	// waived is set when a policy defines data.secgate.waivers.waived,
+	// vexWaived when one defines data.secgate.vex.waived.
+	waived, vexWaived bool
+	waivers           []findings.Waiver
 	// planned evaluates the default policies from their plan; nil for any
 	// other set of policies.
 	planned *planned
@@ -126,11 +127,15 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	modules := defaults
 	if opts.NoDefaults {
-		// Waivers are secgate's, not a policy's: their package stays
-		// unless the team brings its own secgate.waivers.
+		// Waivers and VEX documents are the user's word, not a policy's:
+		// their packages stay unless the team brings its own
+		// secgate.waivers or secgate.vex.
 		modules = map[string]string{}
 		if !definesPackage(opts.Modules, "secgate.waivers") {
 			modules[waiversModule] = defaults[waiversModule]
+		}
+		if !definesPackage(opts.Modules, "secgate.vex") {
+			modules[vexModule] = defaults[vexModule]
 		}
 	}
 	for name, src := range opts.Modules {
@@ -142,8 +147,12 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	return newEngine(ctx, opts, modules)
 }
 
-// waiversModule is the default policy that applies waivers.
-const waiversModule = "default/waivers.rego"
+// waiversModule is the default policy that applies waivers, vexModule the
+// one that weighs VEX statements.
+const (
+	waiversModule = "default/waivers.rego"
+	vexModule     = "default/vex.rego"
+)
 
 // definesPackage reports whether one of the modules is in package pkg.
 func definesPackage(modules map[string]string, pkg string) bool {
@@ -224,10 +233,13 @@ func newEngine(ctx context.Context, opts Options, modules map[string]string) (*E
 			p.warnLoc = cmp.Or(p.warnLoc, opts.WaiversLocation)
 		}
 	}
-	waived := definesWaived(compiler)
+	waived, vexWaived := defines(compiler, waivedRef), defines(compiler, vexWaivedRef)
 	body := queryBody(policies)
 	if waived {
 		body.Append(ast.Assign.Expr(ast.VarTerm(waivedVar), ast.RefTerm(waivedRef...)))
+	}
+	if vexWaived {
+		body.Append(ast.Assign.Expr(ast.VarTerm(vexWaivedVar), ast.RefTerm(vexWaivedRef...)))
 	}
 
 	prepare := func(body ast.Body) (rego.PreparedEvalQuery, error) {
@@ -251,10 +263,10 @@ func newEngine(ctx context.Context, opts Options, modules map[string]string) (*E
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	e := &Engine{query: query, policies: policies, timeout: timeout, waived: waived, waivers: opts.Waivers}
+	e := &Engine{query: query, policies: policies, timeout: timeout, waived: waived, vexWaived: vexWaived, waivers: opts.Waivers}
 	if chunkable(modules, policies) {
 		// Should planning fail, OPA's evaluator decides: same verdict, slower.
-		e.planned, _ = newPlanned(ctx, modules, policies, waived, len(opts.Waivers), store, opts.AllowNet)
+		e.planned, _ = newPlanned(ctx, modules, policies, waived, vexWaived, len(opts.Waivers), store, opts.AllowNet)
 	}
 	return e, nil
 }
@@ -283,10 +295,18 @@ var waivedRef = ast.MustParseRef("data.secgate.waivers.waived")
 
 const waivedVar = "waived__"
 
-func definesWaived(c *ast.Compiler) bool {
+// vexWaivedRef is the rule the engine reads the findings waived by their
+// VEX statement from: a set of finding ids. The default policy secgate.vex
+// defines it (not_affected and fixed waive); a team may write its own.
+var vexWaivedRef = ast.MustParseRef("data.secgate.vex.waived")
+
+const vexWaivedVar = "vexwaived__"
+
+// defines reports whether a module defines the rule ref.
+func defines(c *ast.Compiler, ref ast.Ref) bool {
 	for _, m := range c.Modules {
 		for _, r := range m.Rules {
-			if r.Ref().Equal(waivedRef) {
+			if r.Ref().Equal(ref) {
 				return true
 			}
 		}
@@ -470,11 +490,16 @@ type Verdict struct {
 	findings.Decision
 	waived  map[string]int // finding id → index in waivers
 	waivers []findings.Waiver
+	// vexWaived are the findings waived by their VEX statement
+	// (data.secgate.vex.waived).
+	vexWaived map[string]bool
 }
 
 // Outcome is the decision on the finding with id: deny if a deny result has
-// its id, else waived if a waiver accepts it, else warn if a warn result
-// has its id, else allow; and the waiver, when waived.
+// its id, else waived if a waiver accepts it or the policy waives it by its
+// VEX statement, else warn if a warn result has its id, else allow; and
+// the waiver, when a waiver accepts it (a finding waived by its VEX
+// statement alone has none: the finding's VEX says why).
 func (v *Verdict) Outcome(id string) (string, *findings.Waiver) {
 	if id == "" {
 		return findings.DecisionAllow, nil // results without an id are about the document
@@ -482,6 +507,9 @@ func (v *Verdict) Outcome(id string) (string, *findings.Waiver) {
 	if i, ok := v.waived[id]; ok && v.decided(v.Waived, id) {
 		w := v.waivers[i]
 		return findings.DecisionWaived, &w
+	}
+	if v.vexWaived[id] && v.decided(v.Waived, id) {
+		return findings.DecisionWaived, nil
 	}
 	switch {
 	case v.decided(v.Deny, id):
@@ -540,23 +568,26 @@ func (e *Engine) Decide(ctx context.Context, doc *findings.Document) (*Verdict, 
 		}
 	}
 	if raw == nil {
-		if raw, err = e.evaluate(ctx, e.query, inputValue(doc), e.policies, e.waived); err != nil {
+		if raw, err = e.evaluate(ctx, e.query, inputValue(doc), e.policies, e.waived, e.vexWaived); err != nil {
 			return nil, err
 		}
 	}
 	return e.verdict(raw), nil
 }
 
-// rawResults are the deny and warn results and the waived object read from
-// one or more evaluations, before waivers are applied.
+// rawResults are the deny and warn results, the waived object and the
+// findings waived by VEX read from one or more evaluations, before waivers
+// are applied.
 type rawResults struct {
 	deny, warn []findings.PolicyResult
 	waived     map[string]int
+	vexWaived  map[string]bool
 }
 
 // evaluate runs query over input and reads the results of policies (their
-// rules the query binds) and, when waived is set, the waived object.
-func (e *Engine) evaluate(ctx context.Context, query rego.PreparedEvalQuery, input ast.Value, policies []policyRules, waived bool) (*rawResults, error) {
+// rules the query binds) and, when waived is set, the waived object; when
+// vexWaived is, data.secgate.vex.waived.
+func (e *Engine) evaluate(ctx context.Context, query rego.PreparedEvalQuery, input ast.Value, policies []policyRules, waived, vexWaived bool) (*rawResults, error) {
 	rs, err := query.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -585,6 +616,11 @@ func (e *Engine) evaluate(ctx context.Context, query rego.PreparedEvalQuery, inp
 			return nil, policyError("read policy results", err)
 		}
 	}
+	if vexWaived {
+		if out.vexWaived, err = readVEXWaived(rs[0].Bindings[vexWaivedVar]); err != nil {
+			return nil, policyError("read policy results", err)
+		}
+	}
 	return out, nil
 }
 
@@ -597,7 +633,7 @@ func (e *Engine) verdict(raw *rawResults) *Verdict {
 	keep := func(rs []findings.PolicyResult) []findings.PolicyResult {
 		out := rs[:0]
 		for _, r := range rs {
-			if _, ok := waived[r.ID]; ok && r.ID != "" {
+			if _, ok := waived[r.ID]; (ok || raw.vexWaived[r.ID]) && r.ID != "" {
 				dec.Waived = append(dec.Waived, r)
 				continue
 			}
@@ -625,7 +661,7 @@ func (e *Engine) verdict(raw *rawResults) *Verdict {
 	if len(dec.Deny) > 0 {
 		dec.Result = findings.ResultFail
 	}
-	return &Verdict{Decision: dec, waived: waived, waivers: e.waivers}
+	return &Verdict{Decision: dec, waived: waived, waivers: e.waivers, vexWaived: raw.vexWaived}
 }
 
 // samePolicyResult reports whether two sorted results are the same (the
@@ -660,6 +696,44 @@ func readWaived(v any, n int) (map[string]int, error) {
 		return nil
 	})
 	return out, err
+}
+
+// readVEXWaived reads data.secgate.vex.waived: a set of finding ids.
+func readVEXWaived(v any) (map[string]bool, error) {
+	const where = "data.secgate.vex.waived"
+	t, ok := v.(*ast.Term)
+	if !ok {
+		return nil, fmt.Errorf("%s is undefined", where)
+	}
+	return vexWaivedSet(t, nil)
+}
+
+// vexWaivedSet reads a set of finding ids (from elems, its elements, when
+// given: the plan's).
+func vexWaivedSet(t *ast.Term, elems []*ast.Term) (map[string]bool, error) {
+	const where = "data.secgate.vex.waived"
+	set, ok := t.Value.(ast.Set)
+	if !ok {
+		return nil, fmt.Errorf("%s is a %s, want a set of finding ids", where, ast.ValueName(t.Value))
+	}
+	out := make(map[string]bool, set.Len())
+	one := func(e *ast.Term) error {
+		id, ok := e.Value.(ast.String)
+		if !ok {
+			return fmt.Errorf("%s: element %v is a %s, want a finding id", where, e, ast.ValueName(e.Value))
+		}
+		out[string(id)] = true
+		return nil
+	}
+	if elems == nil {
+		return out, set.Iter(one)
+	}
+	for _, e := range elems {
+		if err := one(e); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // appendResults appends the elements of one deny or warn set to dst.

@@ -382,6 +382,7 @@ func TestInputValue(t *testing.T) {
 	full.Secret = &findings.Secret{Redacted: "AKIA…", Confidence: "high", Fingerprint: "0123456789abcdef0123456789abcdef"}
 	full.Image = &findings.Image{Ref: "docker-archive:app.tar", Path: "/var/lib/dpkg/status", Layer: &findings.Layer{Index: 1, DiffID: "sha256:abc", Command: "RUN apt-get install -y openssl"}}
 	full.Commit = &findings.Commit{SHA: "0123456789abcdef0123456789abcdef01234567", AuthorEmail: "dev@example.com", Date: "2026-01-02T03:04:05Z"}
+	full.VEX = &findings.VEX{Status: findings.VEXNotAffected, Justification: "vulnerable_code_not_in_execute_path", Statement: "Parse is never called", Source: ".vex/app.json"}
 	// Every field of the model must be set here, so that a field added to
 	// findings.Finding but not to the input builder fails this test.
 	assertAllSet(t, reflect.ValueOf(full), "finding")

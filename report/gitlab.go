@@ -360,7 +360,7 @@ func writeGitLabDecision(b *strings.Builder, v *view) {
 		fmt.Fprintf(b, "\n- %s: %s", r.Level, policyLine(r.PolicyResult, false))
 	}
 	if f.Decision == findings.DecisionWaived {
-		fmt.Fprintf(b, "\n- waived: %s", oneLine(waiverText(f.Waiver)))
+		fmt.Fprintf(b, "\n- waived: %s", oneLine(waivedText(&f)))
 	}
 }
 

@@ -245,7 +245,7 @@ func findingCase(v *view) junitTestCase {
 			Text:    xmlSafe(body.String()),
 		}
 	case findings.DecisionWaived:
-		c.Skipped = &junitSkipped{Message: xmlSafe(oneLine("waived: " + waiverText(f.Waiver)))}
+		c.Skipped = &junitSkipped{Message: xmlSafe(oneLine("waived: " + waivedText(&f)))}
 	case findings.DecisionWarn:
 		c.SystemOut = &junitText{Text: xmlSafe("warning: " + message + "\n\n" + body.String())}
 	}

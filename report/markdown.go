@@ -122,7 +122,7 @@ func (o *markdownOutputter) Output(w io.Writer, doc *findings.Document) error {
 	var waived []string
 	for i := range vs {
 		if v := &vs[i]; v.Decision == findings.DecisionWaived {
-			waived = append(waived, fmt.Sprintf("- %s %s: %s", mdEscape(v.rule), mdEscape(markdownSubject(v)), mdEscape(truncate(oneLine(waiverText(v.Waiver)), mdMaxItem))))
+			waived = append(waived, fmt.Sprintf("- %s %s: %s", mdEscape(v.rule), mdEscape(markdownSubject(v)), mdEscape(truncate(oneLine(waivedText(&v.Finding)), mdMaxItem))))
 		}
 	}
 	if len(waived) > 0 {

@@ -311,6 +311,43 @@ func findingResults(doc *findings.Document) map[string][]levelledResult {
 	return out
 }
 
+// waivedText says in one line why a waived finding is waived: by its
+// waiver (waiverText), or without one by its VEX statement (vexText).
+func waivedText(f *findings.Finding) string {
+	if f.Waiver == nil && f.VEX != nil {
+		return vexText(f.VEX)
+	}
+	return waiverText(f.Waiver)
+}
+
+// vexText describes a VEX statement in one line: "VEX not_affected
+// (vulnerable_code_not_in_execute_path): STATEMENT (.vex/app.json)".
+func vexText(x *findings.VEX) string {
+	s := "VEX " + x.Status
+	if x.Justification != "" {
+		s += " (" + x.Justification + ")"
+	}
+	if t := strings.TrimSpace(x.Statement); t != "" {
+		s += ": " + t
+	}
+	return s + " (" + x.Source + ")"
+}
+
+// vexJustification is a VEX statement's justification and text: "JUSTIFICATION:
+// STATEMENT", either alone, or its status when it has neither.
+func vexJustification(x *findings.VEX) string {
+	var parts []string
+	for _, s := range []string{x.Justification, strings.TrimSpace(x.Statement)} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) == 0 {
+		return "the VEX statement says " + x.Status
+	}
+	return strings.Join(parts, ": ")
+}
+
 // waiverText describes a waiver in one line: "REASON (until 2026-06-30,
 // owner OWNER)". A nil waiver (a finding decided "waived" without one) is
 // "waived (no waiver recorded)".

@@ -156,7 +156,7 @@ func (o *sarifOutputter) build(doc *findings.Document) (*sarifLogJSON, error) {
 		r.WithRuleIndex(index[p.rule]).WithLevel(p.level)
 		rj := &sarifResultJSON{Result: r}
 		if p.finding != nil && p.finding.Decision == findings.DecisionWaived {
-			rj.Suppressions = &[]sarifSuppression{waiverSuppression(p.finding.Waiver)}
+			rj.Suppressions = &[]sarifSuppression{suppression(&p.finding.Finding)}
 			suppressed = true
 		}
 		results = append(results, rj)
@@ -201,7 +201,29 @@ func (o *sarifOutputter) build(doc *findings.Document) (*sarifLogJSON, error) {
 	return &sarifLogJSON{Report: log, Runs: []*sarifRunJSON{{Run: run, Results: results, Properties: run.Properties}}}, nil
 }
 
-// waiverSuppression is the suppression of a waived finding.
+// suppression is the suppression of a waived finding: by its waiver, or
+// (without one) by its VEX statement.
+func suppression(f *findings.Finding) sarifSuppression {
+	if f.Waiver == nil && f.VEX != nil {
+		return vexSuppression(f.VEX)
+	}
+	return waiverSuppression(f.Waiver)
+}
+
+// vexSuppression is the suppression of a finding waived by its VEX
+// statement: accepted by an external source, the VEX document, its
+// justification and statement as the justification, its status, the
+// justification's name and the document as properties.
+func vexSuppression(x *findings.VEX) sarifSuppression {
+	s := sarifSuppression{Kind: "external", Status: "accepted", Justification: vexJustification(x)}
+	s.Properties = sarif.Properties{"vexStatus": x.Status, "vexSource": x.Source}
+	if x.Justification != "" {
+		s.Properties["vexJustification"] = x.Justification
+	}
+	return s
+}
+
+// waiverSuppression is the suppression of a finding a waiver accepts.
 func waiverSuppression(w *findings.Waiver) sarifSuppression {
 	s := sarifSuppression{Kind: "external", Status: "accepted", Justification: "Waived by a secgate waiver."}
 	if w == nil {

@@ -134,7 +134,7 @@ func waivedLines(vs []view) []string {
 	var out []string
 	for i := range vs {
 		if v := &vs[i]; v.Decision == findings.DecisionWaived {
-			out = append(out, fmt.Sprintf("%s  %s: %s", oneLine(v.RuleID), oneLine(tablePackage(v)), oneLine(waiverText(v.Waiver))))
+			out = append(out, fmt.Sprintf("%s  %s: %s", oneLine(v.RuleID), oneLine(tablePackage(v)), oneLine(waivedText(&v.Finding))))
 		}
 	}
 	return out

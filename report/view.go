@@ -86,7 +86,7 @@ func (v *view) message() string {
 		if !strings.HasSuffix(b.String(), ".") {
 			b.WriteString(".")
 		}
-		b.WriteString(" Waived: " + waiverText(v.Waiver))
+		b.WriteString(" Waived: " + waivedText(&v.Finding))
 	}
 	return b.String()
 }

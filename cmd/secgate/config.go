@@ -141,7 +141,7 @@ func insideRepository(key, v, repo string) error {
 var pathKeys = map[string]bool{
 	"output": true, "baseline": true, "offline-db": true, "policy": true, "data": true,
 	"waivers": true, "policy-bundle": true, "bundle-verification-key": true,
-	"secrets-config": true, "dockerfile": true, "image": true,
+	"secrets-config": true, "dockerfile": true, "image": true, "vex": true,
 }
 
 // resolveConfigPath joins a relative path value of a path key to dir and

@@ -89,7 +89,7 @@ policies decide whether the findings pass, warn or fail; it writes reports
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(newScanCmd(stdout, stderr), newPolicyCmd(stdout, stderr), newDBCmd(stdout, stderr), newVersionCmd(stdout))
+	root.AddCommand(newScanCmd(stdout, stderr), newPolicyCmd(stdout, stderr), newVEXCmd(stdout, stderr), newDBCmd(stdout, stderr), newVersionCmd(stdout))
 	return root
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +17,6 @@ import (
 	"github.com/secgate/secgate/gate"
 	"github.com/secgate/secgate/policies"
 	"github.com/secgate/secgate/report"
-	"github.com/secgate/secgate/safefile"
 )
 
 func newPolicyCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -209,18 +207,9 @@ scan: 0 pass, 1 denied, 2 error.`,
 			if input == "" {
 				return errors.New("--input is required")
 			}
-			data, err := safefile.Read("", input, safefile.Report)
+			doc, err := readReport(input)
 			if err != nil {
 				return err
-			}
-			var doc findings.Document
-			dec := json.NewDecoder(bytes.NewReader(data))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&doc); err != nil {
-				return fmt.Errorf("read report %s: %w", input, err)
-			}
-			if doc.SchemaVersion != findings.SchemaVersion {
-				return fmt.Errorf("read report %s: schema_version %d, want %d", input, doc.SchemaVersion, findings.SchemaVersion)
 			}
 			doc.Decision = nil
 			for i := range doc.Findings {
@@ -238,24 +227,24 @@ scan: 0 pass, 1 denied, 2 error.`,
 			if err != nil {
 				return err
 			}
-			verdict, err := engine.Decide(cmd.Context(), &doc)
+			verdict, err := engine.Decide(cmd.Context(), doc)
 			if err != nil {
 				return err
 			}
-			verdict.Apply(&doc)
+			verdict.Apply(doc)
 			out, err := report.New(format, report.Options{Warn: func(m string) { warnf(stderr, "%s", m) }})
 			if err != nil {
 				return err
 			}
 			var buf bytes.Buffer
-			if err := out.Output(&buf, &doc); err != nil {
+			if err := out.Output(&buf, doc); err != nil {
 				return err
 			}
 			if err := writeReports(cmd.Context(), []reportOutput{{format: format, file: output}}, [][]byte{buf.Bytes()}, stdout); err != nil {
 				return err
 			}
 			if !quiet {
-				writeSummary(stderr, &doc)
+				writeSummary(stderr, doc)
 			}
 			if doc.Decision.Result == findings.ResultFail {
 				return errDenied

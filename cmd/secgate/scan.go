@@ -24,12 +24,14 @@ import (
 	"github.com/secgate/secgate/scanners/deps"
 	"github.com/secgate/secgate/scanners/secrets"
 	"github.com/secgate/secgate/secretid"
+	"github.com/secgate/secgate/vex"
 )
 
 type scanFlags struct {
 	formats       []string
 	outputs       []string
 	baseline      string
+	vex           []string
 	config        string
 	quiet         bool
 	offlineDB     string
@@ -159,6 +161,7 @@ missing ecosystem file is an error, never a pass.
 	fl.StringArrayVarP(&f.formats, "format", "f", nil, "report `FORMAT` (repeatable, paired in order with --output): "+strings.Join(report.Formats, ", ")+" (default table)")
 	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "write the report of the matching --format to `FILE` instead of stdout (repeatable)")
 	fl.StringVar(&f.baseline, "baseline", "", "JSON report of an earlier run (`FILE`, e.g. the target branch's): findings it holds are \"existing\" and the default policy denies only new ones")
+	fl.StringArrayVar(&f.vex, "vex", nil, "VEX `FILE` (OpenVEX 0.2 or CycloneDX JSON; repeatable): its statements mark the findings they apply to, and the default policy waives not_affected and fixed ones (default PATH/"+vex.Dir+"/*.json and PATH/"+vex.File+" when present)")
 	fl.StringVar(&f.config, "config", "", "configuration `FILE` with the same keys as the flags (default PATH/"+configFileName+" when present); flags win")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no summary or progress on stderr")
 	fl.StringVar(&f.offlineDB, "offline-db", os.Getenv("SECGATE_OFFLINE_DB"), "match offline against the OSV export in `DIR` (DIR/<Ecosystem>/all.zip); env SECGATE_OFFLINE_DB")
@@ -257,6 +260,10 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 	if f.quiet {
 		warn = func(msg string) { warnf(stderr, "%s", msg) }
 	}
+	info := func(msg string) { say(stderr, "secgate: %s", msg) }
+	if f.quiet {
+		info = nil
+	}
 	doc, err := gate.Run(cmd.Context(), gate.Options{
 		Path:        path,
 		Images:      f.images,
@@ -277,11 +284,13 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 		},
 		NoReachability: f.reachability == "off",
 		Baseline:       f.baseline,
+		VEX:            f.vex,
 		Policy:         popts,
 		FingerprintKey: key,
 		Version:        buildVersion(),
 		Progress:       progress.report,
 		Warn:           warn,
+		Info:           info,
 	})
 	progress.done()
 	if err != nil {

@@ -44,10 +44,10 @@ func writeSummary(w io.Writer, doc *findings.Document) {
 	say(w, "secgate: decision: %s (%d denied, %d warnings, %d waived)", verdict, len(d.Deny), len(d.Warn), len(d.Waived))
 	printResults(w, "deny", d.Deny)
 	printResults(w, "warn", d.Warn)
-	waivers := map[string]*findings.Waiver{}
-	for _, f := range doc.Findings {
-		if f.Waiver != nil {
-			waivers[f.ID] = f.Waiver
+	waived := map[string]*findings.Finding{}
+	for i := range doc.Findings {
+		if f := &doc.Findings[i]; f.Waiver != nil || f.VEX != nil {
+			waived[f.ID] = f
 		}
 	}
 	for i, r := range d.Waived {
@@ -56,8 +56,12 @@ func writeSummary(w io.Writer, doc *findings.Document) {
 			break
 		}
 		why := ""
-		if wv := waivers[r.ID]; wv != nil {
-			why = fmt.Sprintf(" [waived until %s: %s]", wv.Expires, wv.Reason)
+		switch f := waived[r.ID]; {
+		case f == nil:
+		case f.Waiver != nil:
+			why = fmt.Sprintf(" [waived until %s: %s]", f.Waiver.Expires, f.Waiver.Reason)
+		default:
+			why = " [" + vexSummary(f.VEX) + "]"
 		}
 		say(w, "  waived: %s%s", r.Msg, why)
 	}
@@ -136,4 +140,19 @@ func terminalWidth(w io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// vexSummary says what a finding's VEX statement says, in one line: "VEX
+// not_affected (vulnerable_code_not_in_execute_path) in .vex/app.json:
+// STATEMENT".
+func vexSummary(x *findings.VEX) string {
+	s := "VEX " + x.Status
+	if x.Justification != "" {
+		s += " (" + x.Justification + ")"
+	}
+	s += " in " + x.Source
+	if x.Statement != "" {
+		s += ": " + x.Statement
+	}
+	return s
 }

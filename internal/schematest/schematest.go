@@ -1,8 +1,9 @@
 // Package schematest validates secgate's outputs against their JSON Schemas
 // in tests: the findings document against findings/schema.json, SARIF against
-// the OASIS SARIF 2.1.0 schema vendored in testdata/schemas, GitLab security
-// reports against GitLab's schemas vendored in
-// report/testdata/gitlab-schemas.
+// the OASIS SARIF 2.1.0 schema, OpenVEX documents against the OpenVEX
+// schema and CycloneDX test data against the CycloneDX 1.5 schema vendored
+// in testdata/schemas, GitLab security reports against
+// GitLab's schemas vendored in report/testdata/gitlab-schemas.
 package schematest
 
 import (
@@ -61,6 +62,45 @@ func SARIF(t testing.TB, repoRoot string) *jsonschema.Schema {
 		t.Fatalf("read the SARIF schema: %v", err)
 	}
 	return Compile(t, "sarif-schema-2.1.0.json", data)
+}
+
+// OpenVEX is the OpenVEX 0.2.0 JSON schema, from testdata/schemas (see its
+// README). repoRoot is as for SARIF. A missing schema fails the test.
+func OpenVEX(t testing.TB, repoRoot string) *jsonschema.Schema {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot, "testdata", "schemas", "openvex_json_schema.json"))
+	if err != nil {
+		t.Fatalf("read the OpenVEX schema: %v", err)
+	}
+	return Compile(t, "openvex_json_schema.json", data)
+}
+
+// CycloneDX15 is the CycloneDX 1.5 JSON schema with the two it refers to
+// (SPDX license ids, JSF signatures), from testdata/schemas/cyclonedx (see
+// testdata/schemas/README.md). repoRoot is as for SARIF.
+func CycloneDX15(t testing.TB, repoRoot string) *jsonschema.Schema {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	for _, name := range []string{"bom-1.5.schema.json", "spdx.schema.json", "jsf-0.82.schema.json"} {
+		data, err := os.ReadFile(filepath.Join(repoRoot, "testdata", "schemas", "cyclonedx", name))
+		if err != nil {
+			t.Fatalf("read the CycloneDX schema: %v", err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		// Their $ids: each refers to the others by name.
+		if err := c.AddResource("http://cyclonedx.org/schema/"+name, doc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	sch, err := c.Compile("http://cyclonedx.org/schema/bom-1.5.schema.json")
+	if err != nil {
+		t.Fatalf("CycloneDX 1.5 schema: %v", err)
+	}
+	return sch
 }
 
 // GitLab is GitLab's security report schema name ("container-scanning",

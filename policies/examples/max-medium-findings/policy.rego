@@ -10,8 +10,9 @@
 #     --data policies/examples/max-medium-findings/data.yaml .
 #
 # Waived findings do not count: the policy reads the waivers package's
-# data.secgate.waivers.waived (finding id -> waiver), which secgate keeps
-# loaded even with --no-default-policies. A policy-level result cannot itself be
+# data.secgate.waivers.waived (finding id -> waiver) and the VEX package's
+# data.secgate.vex.waived (the ids of the findings a VEX statement waives),
+# which secgate keeps loaded even with --no-default-policies. A policy-level result cannot itself be
 # waived (waivers match findings); waive or fix findings to get under the
 # limit.
 #
@@ -31,14 +32,16 @@ default limit := 10
 
 limit := data.team.max_medium_findings
 
-# medium lists the medium findings no waiver accepts. The default waivers
-# package's waived is a complete rule (an object), computed once: looking
-# an id up in it is cheap. When a team replaces secgate.waivers with a
-# package that defines no waived, no finding counts as waived.
+# medium lists the medium findings no waiver accepts and no VEX statement
+# waives. The default waived rules are complete rules (an object, a set),
+# computed once: looking an id up in them is cheap. When a team replaces
+# secgate.waivers or secgate.vex with a package that defines no waived, no
+# finding counts as waived by it.
 medium := [f.id |
 	some f in input.findings
 	f.severity == "medium"
 	not data.secgate.waivers.waived[f.id]
+	not data.secgate.vex.waived[f.id]
 ]
 
 deny contains {"msg": msg} if {

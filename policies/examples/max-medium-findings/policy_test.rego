@@ -50,6 +50,15 @@ test_waived_findings_do_not_count if {
 		with data.secgate.waivers.waived as {"h": 0}
 }
 
+test_vex_waived_findings_do_not_count if {
+	count(policy.deny) == 0 with input.findings as mediums(4)
+		with data.team.max_medium_findings as 3
+		with data.secgate.vex.waived as {"m3"}
+	count(policy.deny) == 1 with input.findings as mediums(4)
+		with data.team.max_medium_findings as 3
+		with data.secgate.vex.waived as {"h"}
+}
+
 test_invalid_limit_denies if {
 	every limit in ["5", -1, 2.5, null] {
 		d := policy.deny with input.findings as [] with data.team.max_medium_findings as limit
