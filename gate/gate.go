@@ -168,7 +168,7 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	if baseline != nil {
 		baseline.Mark(doc, identity)
 	}
-	if n := statements.Apply(doc); len(statements.Files) > 0 && opts.Info != nil {
+	if n := statements.Apply(doc, applications(targets)); len(statements.Files) > 0 && opts.Info != nil {
 		opts.Info(fmt.Sprintf("VEX: %d statements from %s; %d findings have one", statements.Statements, strings.Join(statements.Files, ", "), n))
 	}
 

@@ -39,6 +39,7 @@ var (
 	Dockerfile = Kind{"Dockerfile", 4 << 20}
 	Key        = Kind{"verification key", 1 << 20}
 	VEX        = Kind{"VEX document", 64 << 20}
+	GoMod      = Kind{"go.mod", 16 << 20}
 	Database   = Kind{"offline database file", 0}
 	DBRecord   = Kind{"offline database fetch record", 1 << 20}
 )

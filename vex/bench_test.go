@@ -34,7 +34,7 @@ func BenchmarkApply(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		if n := s.Apply(doc); n != ns {
+		if n := s.Apply(doc, nil); n != ns {
 			b.Fatalf("%d findings have a statement, want %d", n, ns)
 		}
 	}

@@ -201,13 +201,19 @@ func jsonError(data []byte, err error) error {
 // Apply records on each vulnerability finding of doc with a package URL
 // the latest statement that applies to it (see latest), and returns how
 // many findings it recorded one on. A finding's earlier VEX is replaced,
-// or removed when no statement applies.
-func (s *Set) Apply(doc *findings.Document) int {
+// or removed when no statement applies. app, when not nil, names the
+// application a finding outside images is in, as a package URL ("" when
+// unknown): see product.matches.
+func (s *Set) Apply(doc *findings.Document, app func(*findings.Finding) string) int {
 	n := 0
 	for i := range doc.Findings {
 		f := &doc.Findings[i]
 		f.VEX = nil
-		if st := s.For(f); st != nil {
+		a := ""
+		if app != nil && s != nil && len(s.byVuln) > 0 {
+			a = app(f)
+		}
+		if st := s.For(f, a); st != nil {
 			f.VEX = &findings.VEX{Status: st.Status, Justification: st.Justification, Statement: st.Text, Source: st.Source}
 			n++
 		}
@@ -217,8 +223,9 @@ func (s *Set) Apply(doc *findings.Document) int {
 
 // For returns the latest statement that applies to f, or nil: the one
 // naming f's advisory or one of its aliases, whose product (or one of its
-// subcomponents) is f's package (see product.matches).
-func (s *Set) For(f *findings.Finding) *Statement {
+// subcomponents) is f's package (see product.matches); app is the package
+// URL of the application f is in, "" when unknown.
+func (s *Set) For(f *findings.Finding, app string) *Statement {
 	if s == nil || len(s.byVuln) == 0 || f.Package == nil || f.Package.PURL == "" {
 		return nil
 	}
@@ -237,9 +244,15 @@ func (s *Set) For(f *findings.Finding) *Statement {
 	if f.Image != nil {
 		image = f.Image.Ref
 	}
+	var application *purl
+	if app != "" && image == "" {
+		if application, err = parsePURL(app); err != nil {
+			application = nil
+		}
+	}
 	var best *Statement
 	for _, st := range candidates {
-		if st != best && latest(st, best) && st.matches(pkg, image) {
+		if st != best && latest(st, best) && st.matches(pkg, image, application) {
 			best = st
 		}
 	}
@@ -300,10 +313,11 @@ func statusRank(status string) int {
 }
 
 // matches reports whether the statement is about the package pkg, in the
-// image image ("" for a finding outside images).
-func (st *Statement) matches(pkg *purl, image string) bool {
+// image image ("" for a finding outside images) or the application app
+// (nil when unknown).
+func (st *Statement) matches(pkg *purl, image string, app *purl) bool {
 	for i := range st.products {
-		if st.products[i].matches(pkg, image) {
+		if st.products[i].matches(pkg, image, app) {
 			return true
 		}
 	}
@@ -312,10 +326,12 @@ func (st *Statement) matches(pkg *purl, image string) bool {
 
 // matches reports whether the product is pkg: without subcomponents, when
 // the product is the package, or the image the package is in; with them,
-// when one is the package and the product is its image (for a finding
-// outside images, any product but an image: secgate cannot tell which
-// application a repository builds).
-func (p *product) matches(pkg *purl, image string) bool {
+// when one is the package and the product is its image, or for a finding
+// outside images its application app (a Go module's own path, from its
+// go.mod). When the application is not known (other lockfiles: secgate
+// cannot tell which application a repository builds), any product but an
+// image.
+func (p *product) matches(pkg *purl, image string, app *purl) bool {
 	if len(p.subs) == 0 {
 		for _, s := range p.purls {
 			if s.covers(pkg) {
@@ -325,6 +341,9 @@ func (p *product) matches(pkg *purl, image string) bool {
 		return image != "" && p.namesImage(image)
 	}
 	if image != "" && !p.namesImage(image) || image == "" && p.isImage() {
+		return false
+	}
+	if image == "" && app != nil && !slices.ContainsFunc(p.purls, func(s *purl) bool { return s.covers(app) }) {
 		return false
 	}
 	for _, sub := range p.subs {

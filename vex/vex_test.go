@@ -81,7 +81,7 @@ func TestApplyTestdata(t *testing.T) {
 		t.Run(strings.Join(tt.docs, "+"), func(t *testing.T) {
 			s := load(t, tt.docs...)
 			doc := &findings.Document{Findings: []findings.Finding{textFinding()}}
-			n := s.Apply(doc)
+			n := s.Apply(doc, nil)
 			got := doc.Findings[0].VEX
 			if tt.status == "" {
 				if got != nil || n != 0 {
@@ -122,24 +122,28 @@ func TestStatementMatching(t *testing.T) {
 		product product
 		image   string
 		want    bool
+		app     string // the application of a finding outside images
 	}{
-		{"package", prod(t, text), "", true},
-		{"package in an image", prod(t, text), image, true},
-		{"every version", prod(t, []string{"pkg:golang/golang.org/x/text"}), "", true},
-		{"other version", prod(t, []string{"pkg:golang/golang.org/x/text@v0.3.7"}), "", false},
-		{"other package", prod(t, []string{"pkg:golang/golang.org/x/net@v0.3.5"}), "", false},
-		{"identifier, not a package URL", prod(t, []string{"golang.org/x/text"}), "", false},
-		{"application with the package as subcomponent", prod(t, []string{"pkg:golang/example.com/app@v1.0.0"}, text), "", true},
-		{"application with another subcomponent", prod(t, []string{"pkg:golang/example.com/app@v1.0.0"}, []string{"pkg:golang/golang.org/x/net"}), "", false},
-		{"image with the package, finding outside images", prod(t, []string{"pkg:oci/web?repository_url=registry.example.com/shop/web"}, text), "", false},
-		{"its image with the package", prod(t, []string{"pkg:oci/web?repository_url=registry.example.com/shop/web&tag=1.4"}, text), image, true},
-		{"its image by reference", prod(t, []string{image}, text), image, true},
-		{"its image by ImageProduct", prod(t, []string{ImageProduct(image)}, text), image, true},
-		{"another tag of the image", prod(t, []string{"pkg:oci/web?tag=1.5"}, text), image, false},
-		{"another image", prod(t, []string{"pkg:oci/api"}, text), image, false},
-		{"an application with the package, finding in an image", prod(t, []string{"pkg:golang/example.com/app@v1.0.0"}, text), image, false},
-		{"the image itself", prod(t, []string{"pkg:oci/web"}), image, true},
-		{"the image itself, finding outside it", prod(t, []string{"pkg:oci/web"}), "", false},
+		{"package", prod(t, text), "", true, ""},
+		{"package in an image", prod(t, text), image, true, ""},
+		{"every version", prod(t, []string{"pkg:golang/golang.org/x/text"}), "", true, ""},
+		{"other version", prod(t, []string{"pkg:golang/golang.org/x/text@v0.3.7"}), "", false, ""},
+		{"other package", prod(t, []string{"pkg:golang/golang.org/x/net@v0.3.5"}), "", false, ""},
+		{"identifier, not a package URL", prod(t, []string{"golang.org/x/text"}), "", false, ""},
+		{"application with the package as subcomponent", prod(t, []string{"pkg:golang/example.com/app@v1.0.0"}, text), "", true, ""},
+		{"application with another subcomponent", prod(t, []string{"pkg:golang/example.com/app@v1.0.0"}, []string{"pkg:golang/golang.org/x/net"}), "", false, ""},
+		{"image with the package, finding outside images", prod(t, []string{"pkg:oci/web?repository_url=registry.example.com/shop/web"}, text), "", false, ""},
+		{"its image with the package", prod(t, []string{"pkg:oci/web?repository_url=registry.example.com/shop/web&tag=1.4"}, text), image, true, ""},
+		{"its image by reference", prod(t, []string{image}, text), image, true, ""},
+		{"its image by ImageProduct", prod(t, []string{ImageProduct(image)}, text), image, true, ""},
+		{"another tag of the image", prod(t, []string{"pkg:oci/web?tag=1.5"}, text), image, false, ""},
+		{"another image", prod(t, []string{"pkg:oci/api"}, text), image, false, ""},
+		{"an application with the package, finding in an image", prod(t, []string{"pkg:golang/example.com/app@v1.0.0"}, text), image, false, ""},
+		{"the image itself", prod(t, []string{"pkg:oci/web"}), image, true, ""},
+		{"the image itself, finding outside it", prod(t, []string{"pkg:oci/web"}), "", false, ""},
+		{"its application with the package", prod(t, []string{"pkg:golang/example.com/app"}, text), "", true, "pkg:golang/example.com/app"},
+		{"another application with the package", prod(t, []string{"pkg:golang/example.com/other"}, text), "", false, "pkg:golang/example.com/app"},
+		{"the package itself, application known", prod(t, text), "", true, "pkg:golang/example.com/app"},
 	}
 	pkg, err := parsePURL("pkg:golang/golang.org/x/text@0.3.5")
 	if err != nil {
@@ -147,7 +151,13 @@ func TestStatementMatching(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := statement("not_affected", "2024-01-01T00:00:00Z", tt.product).matches(pkg, tt.image); got != tt.want {
+			var app *purl
+			if tt.app != "" {
+				if app, err = parsePURL(tt.app); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := statement("not_affected", "2024-01-01T00:00:00Z", tt.product).matches(pkg, tt.image, app); got != tt.want {
 				t.Errorf("matches %v, want %v", got, tt.want)
 			}
 		})
@@ -179,7 +189,7 @@ func TestLatest(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &Set{byVuln: map[string][]*Statement{"GO-2021-0113": tt.stmts}}
 			f := textFinding()
-			if got := s.For(&f); got != tt.stmts[tt.want] {
+			if got := s.For(&f, ""); got != tt.stmts[tt.want] {
 				t.Errorf("took %+v, want %+v", got, tt.stmts[tt.want])
 			}
 		})
@@ -444,7 +454,7 @@ func FuzzParse(f *testing.F) {
 		s.add(0, stmts)
 		fs := []findings.Finding{textFinding()}
 		fs[0].Image = &findings.Image{Ref: "registry.example.com/app:1"}
-		s.Apply(&findings.Document{Findings: fs})
+		s.Apply(&findings.Document{Findings: fs}, nil)
 	})
 }
 

@@ -156,7 +156,7 @@ func TestDocument(t *testing.T) {
 	s := &Set{byVuln: map[string][]*Statement{}}
 	s.add(0, stmts)
 	again := waivedReport()
-	s.Apply(again)
+	s.Apply(again, nil)
 	for i, f := range again.Findings {
 		statable := doc.Findings[i].Decision == findings.DecisionWaived && f.Kind == findings.KindVulnerability && f.Package.PURL != ""
 		waives := f.VEX != nil && (f.VEX.Status == findings.VEXNotAffected || f.VEX.Status == findings.VEXFixed)

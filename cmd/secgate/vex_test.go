@@ -52,6 +52,8 @@ func TestScanVEX(t *testing.T) {
 	}{
 		{"OpenVEX not_affected", []string{"not-affected.openvex.json"}, exitPass, "not_affected", "vulnerable_code_not_in_execute_path", "testdata/vex/not-affected.openvex.json"},
 		{"another product", []string{"other-product.openvex.json"}, exitDenied, "", "", ""},
+		{"the program, the package as subcomponent", []string{"program.openvex.json"}, exitPass, "not_affected", "vulnerable_code_cannot_be_controlled_by_adversary", "testdata/vex/program.openvex.json"},
+		{"another program, the package as subcomponent", []string{"other-program.openvex.json"}, exitDenied, "", "", ""},
 		{"by alias", []string{"alias.openvex.json"}, exitPass, "not_affected", "vulnerable_code_not_in_execute_path", "testdata/vex/alias.openvex.json"},
 		{"CycloneDX", []string{"not-affected.cdx.vex.json"}, exitPass, "not_affected", "vulnerable_code_not_in_execute_path", "testdata/vex/not-affected.cdx.vex.json"},
 		{"later affected", []string{"not-affected.openvex.json", "affected-later.openvex.json"}, exitDenied, "affected", "", "testdata/vex/affected-later.openvex.json"},
