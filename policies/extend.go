@@ -180,7 +180,9 @@ func parseWaivers(path string, data []byte) ([]findings.Waiver, error) {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil {
+	// An empty or comment-only file is a file with no waivers yet (the
+	// decoder reports it as io.EOF, "no document").
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("parse waivers %s: %w", path, err)
 	}
 	var errs []string

@@ -99,7 +99,17 @@ func TestLoadWaivers(t *testing.T) {
 		"nothing.yaml":  "waivers:\n  - reason: r\n    expires: 2027-01-31\n",
 		"unknown.yaml":  "waivers:\n  - id: abc\n    reason: r\n    expires: 2027-01-31\n    until: never\n",
 		"notyaml.yaml":  "waivers: [",
+		"empty.yaml":    "",
+		"comments.yaml": "# waivers are added here as findings are accepted\n\n",
+		"nolist.yaml":   "waivers:\n",
 	})
+	// A file with no waivers yet is valid: empty, comments only, or an
+	// empty list.
+	for _, name := range []string{"empty.yaml", "comments.yaml", "nolist.yaml"} {
+		if ws, err := LoadWaivers("", filepath.Join(dir, name)); err != nil || len(ws) != 0 {
+			t.Errorf("%s: %+v, %v; want no waivers and no error", name, ws, err)
+		}
+	}
 	ws, err := LoadWaivers("", filepath.Join(dir, "ok.yaml"))
 	if err != nil || len(ws) != 1 || ws[0].Expires != "2027-01-31" || ws[0].Path != "services/**" || ws[0].Owner != "team-a" {
 		t.Fatalf("ok.yaml: %+v, %v", ws, err)

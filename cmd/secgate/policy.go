@@ -117,15 +117,18 @@ func newPolicyCheckCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Check loads the policies under PATH (and --data, --waivers, --policy-bundle)
 with the embedded defaults, as secgate scan would, and type-checks them
 against the findings document's schema: a misspelt field (input.findngs,
-f.severty) is reported with its file and line. Exit code 1 when they do not
-load.`,
+f.severty) is reported with its file and line; without --waivers the current
+directory's .secgate-waivers.yaml is checked when there is one. Exit code 1
+when they do not load.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pf.paths = append(pf.paths, args...)
 			opts, err := pf.options()
 			if err != nil {
 				return err
 			}
-			if _, err := gate.NewEngine(cmd.Context(), opts, findings.Root{}, ""); err != nil {
+			// The waivers file by default: the current directory's, as
+			// the repository's CI or a developer runs it from there.
+			if _, err := gate.NewEngine(cmd.Context(), opts, findings.Root{}, "."); err != nil {
 				fmt.Fprintf(stderr, "secgate: %s\n", clean(err.Error()))
 				return errChecksFailed
 			}
@@ -201,7 +204,8 @@ func newPolicyEvalCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `Eval reads a findings document written by secgate scan --format json, drops its
 decision, and lets the policies (--policy, --data, --waivers, --policy-bundle,
 --fail-on, the defaults) decide again, then writes the report and exits like
-scan: 0 pass, 1 denied, 2 error.`,
+scan: 0 pass, 1 denied, 2 error. Without --waivers it reads the current
+directory's .secgate-waivers.yaml when there is one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if input == "" {
@@ -223,7 +227,7 @@ scan: 0 pass, 1 denied, 2 error.`,
 			if err != nil {
 				return err
 			}
-			engine, err := gate.NewEngine(cmd.Context(), opts, root, "")
+			engine, err := gate.NewEngine(cmd.Context(), opts, root, ".") // the waivers of the current directory by default
 			if err != nil {
 				return err
 			}

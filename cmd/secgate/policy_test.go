@@ -196,3 +196,44 @@ func TestPolicyFmt(t *testing.T) {
 		t.Errorf("fmt after --write: exit %d: %s", r.code, r.stdout)
 	}
 }
+
+// policy eval reads the current directory's waivers file by default, as
+// its help says; an empty or comment-only waivers file is a file with no
+// waivers, in scan and in eval.
+func TestPolicyEvalDefaultWaivers(t *testing.T) {
+	saved := filepath.Join(t.TempDir(), "report.json")
+	r := secgate(t, "scan", "--offline-db", offlineDB, "-f", "json", "-o", saved, "-q", filepath.Join(lockfiles, "go-vulnerable"))
+	if r.code != exitDenied {
+		t.Fatalf("scan: exit %d: %s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := decode(t, string(data)).Findings[0].ID
+	tests := []struct {
+		name, waivers string
+		code          int
+	}{
+		{"a waiver of the finding", "waivers:\n  - id: " + id + "\n    reason: behind the proxy\n    expires: 2099-12-31\n", exitPass},
+		{"comments only", "# no waivers yet\n", exitDenied},
+		{"empty", "", exitDenied},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeTree(t, map[string]string{".secgate-waivers.yaml": tc.waivers})
+			r := secgateChild(t, childOptions{dir: dir}, "policy", "eval", "--input", saved, "-q")
+			if r.code != tc.code {
+				t.Errorf("policy eval: exit %d, want %d: %s", r.code, tc.code, r.stderr)
+			}
+			gomod, err := os.ReadFile(filepath.Join(lockfiles, "go-vulnerable", "go.mod"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			scanned := writeTree(t, map[string]string{"go.mod": string(gomod), ".secgate-waivers.yaml": tc.waivers})
+			if r := secgate(t, "scan", "--offline-db", offlineDB, "--reachability=off", "-q", scanned); r.code != tc.code {
+				t.Errorf("scan with this waivers file: exit %d, want %d: %s", r.code, tc.code, r.stderr)
+			}
+		})
+	}
+}

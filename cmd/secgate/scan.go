@@ -74,7 +74,7 @@ func (p *policyFlags) register(fl *pflag.FlagSet) {
 	fl.StringArrayVarP(&p.paths, "policy", "p", nil, "add Rego policies from `PATH` (a .rego file or a directory; repeatable)")
 	fl.StringArrayVarP(&p.data, "data", "d", nil, "add JSON or YAML `FILE` (or directory) to the policies' data (repeatable)")
 	fl.BoolVar(&p.noDefaults, "no-default-policies", false, "use only --policy and --policy-bundle policies, not the embedded defaults")
-	fl.StringVar(&p.waivers, "waivers", "", "waivers `FILE` (default PATH/"+policies.WaiversFile+" when present)")
+	fl.StringVar(&p.waivers, "waivers", "", "waivers `FILE` (default "+policies.WaiversFile+" in the scanned PATH, for policy check and eval in the current directory, when present)")
 	fl.StringVar(&p.bundle, "policy-bundle", "", "add an OPA bundle of policies and data: a .tar.gz `FILE`, a directory or an https:// URL")
 	fl.StringVar(&p.bundleKey, "bundle-verification-key", "", "PEM public key `FILE`: the bundle must be signed with its private key")
 	fl.StringVar(&p.failOn, "fail-on", "high", "lowest `severity` the default policy denies: critical, high, medium or low")
