@@ -5,7 +5,8 @@
 //
 // A policy is a Rego package under data.secgate that defines deny and/or
 // warn as partial sets of objects with a string "msg" and, when the result
-// is about one finding, that finding's "id". data.secgate.config is reserved
+// is about one finding, that finding's "id" (or of strings, conftest's
+// style: results about the whole scan). data.secgate.config is reserved
 // for secgate's settings (fail_on, unknown_severity). See docs/policies.md.
 //
 // The engine fails closed: any problem with the policies or their evaluation
@@ -754,11 +755,18 @@ func appendElems(dst []findings.PolicyResult, v any, elems []*ast.Term, policy, 
 		return nil, fmt.Errorf("%s is a %s, want a set", where, ast.ValueName(t.Value))
 	}
 	one := func(elem *ast.Term) error {
+		r := findings.PolicyResult{Policy: policy, Rule: meta, Location: loc}
+		// A string is the message of a result about the whole scan, as
+		// conftest's `deny contains msg if { ... }` writes it.
+		if msg, ok := elem.Value.(ast.String); ok {
+			r.Msg = string(msg)
+			dst = append(dst, r)
+			return nil
+		}
 		obj, ok := elem.Value.(ast.Object)
 		if !ok {
-			return fmt.Errorf("%s: element %v is a %s, want an object with a string msg", where, elem, ast.ValueName(elem.Value))
+			return fmt.Errorf("%s: element %v is a %s, want a string or an object with a string msg", where, elem, ast.ValueName(elem.Value))
 		}
-		r := findings.PolicyResult{Policy: policy, Rule: meta, Location: loc}
 		mt := obj.Get(ast.InternedTerm("msg"))
 		if mt == nil {
 			return fmt.Errorf("%s: element %v has no msg", where, elem)

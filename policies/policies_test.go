@@ -482,8 +482,8 @@ level := "other"
 
 deny contains {"msg": level} if true
 `}, wantDecide: "eval_conflict_error"},
-		{name: "element not an object", modules: map[string]string{"str.rego": "package secgate.str\n\ndeny contains \"x\" if true\n"},
-			wantDecide: `data.secgate.str.deny: element "x" is a string, want an object with a string msg`},
+		{name: "element neither a string nor an object", modules: map[string]string{"num.rego": "package secgate.num\n\ndeny contains 7 if true\n"},
+			wantDecide: `data.secgate.num.deny: element 7 is a number, want a string or an object with a string msg`},
 		{name: "element without msg", modules: map[string]string{"nomsg.rego": "package secgate.nomsg\n\nwarn contains {\"message\": \"x\"} if true\n"},
 			wantDecide: "data.secgate.nomsg.warn: element {\"message\": \"x\"} has no msg"},
 		{name: "msg not a string", modules: map[string]string{"nummsg.rego": "package secgate.nummsg\n\ndeny contains {\"msg\": 1} if true\n"},
@@ -698,5 +698,46 @@ func TestResultLocations(t *testing.T) {
 	}
 	if len(located) != 1 {
 		t.Errorf("Locate asked for %v, want only the team's module", located)
+	}
+}
+
+// TestStringResults: a conftest-style `deny contains msg` is a result about
+// the whole scan with that message.
+func TestStringResults(t *testing.T) {
+	e, err := newTestEngine(t, Options{}, map[string]string{"style.rego": `package secgate.style
+
+deny contains msg if {
+	some f in input.findings
+	f.severity == "critical"
+	msg := sprintf("critical finding %s", [f.rule_id])
+}
+
+warn contains "always reviewed by the security team" if true
+`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := document(vuln("a", findings.SeverityCritical))
+	v, err := e.Decide(context.Background(), doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Apply(doc)
+	var deny, warn []string
+	for _, r := range doc.Decision.Deny {
+		if r.Policy == "secgate.style" {
+			deny = append(deny, r.Msg+"|"+r.ID)
+		}
+	}
+	for _, r := range doc.Decision.Warn {
+		if r.Policy == "secgate.style" {
+			warn = append(warn, r.Msg+"|"+r.ID)
+		}
+	}
+	if !slices.Equal(deny, []string{"critical finding GO-2021-0113|"}) || !slices.Equal(warn, []string{"always reviewed by the security team|"}) {
+		t.Errorf("deny %q, warn %q", deny, warn)
+	}
+	if doc.Decision.Result != findings.ResultFail {
+		t.Errorf("result %s, want fail", doc.Decision.Result)
 	}
 }

@@ -237,3 +237,34 @@ func TestPolicyEvalDefaultWaivers(t *testing.T) {
 		})
 	}
 }
+
+// A conftest-style policy whose deny set holds strings: policy check
+// accepts it, and a scan where it fires is denied with the string as the
+// message of a result about the whole scan (not exit 2).
+func TestStringMessagePolicy(t *testing.T) {
+	dir := writeTree(t, map[string]string{"conftest.rego": `package secgate.conftest
+
+deny contains msg if {
+	some f in input.findings
+	f.rule_id == "GO-2021-0113"
+	msg := sprintf("%s must be fixed before release", [f.rule_id])
+}
+`})
+	if r := secgate(t, "policy", "check", dir); r.code != exitPass {
+		t.Fatalf("policy check: exit %d: %s", r.code, r.stderr)
+	}
+	r := secgate(t, "scan", "--offline-db", offlineDB, "--reachability=off", "--fail-on", "critical", "--policy", dir, "-f", "json", filepath.Join(lockfiles, "go-vulnerable"))
+	if r.code != exitDenied {
+		t.Fatalf("scan: exit %d, want %d: %s", r.code, exitDenied, r.stderr)
+	}
+	doc := decode(t, r.stdout)
+	found := false
+	for _, d := range doc.Decision.Deny {
+		if d.Policy == "secgate.conftest" && d.Msg == "GO-2021-0113 must be fixed before release" && d.ID == "" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("deny results %+v lack the string message", doc.Decision.Deny)
+	}
+}
