@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -28,6 +29,8 @@ type PolicyOptions struct {
 	Bundle policies.BundleOptions
 	// Warn receives warnings (a bundle served from the cache).
 	Warn func(string)
+	// Print receives what the policies print() (see policies.Options).
+	Print io.Writer
 	// FailOn is the lowest severity the default policy denies.
 	FailOn findings.Severity
 	// Timeout bounds one evaluation (30s when zero).
@@ -95,7 +98,7 @@ func NewEngine(ctx context.Context, p PolicyOptions, root findings.Root, dir str
 	}
 	return policies.New(ctx, policies.Options{
 		Modules: modules, NoDefaults: p.NoDefaults, Data: data,
-		Waivers: waivers, WaiversLocation: waiversAt, Today: p.Today, Timeout: p.Timeout, AllowNet: p.AllowNet,
+		Waivers: waivers, WaiversLocation: waiversAt, Today: p.Today, Timeout: p.Timeout, AllowNet: p.AllowNet, Print: p.Print,
 		Locate: func(module string) (string, bool) {
 			// Modules are named by their file, bundle modules "bundle:NAME".
 			if fi, err := os.Stat(filepath.FromSlash(module)); err != nil || !fi.Mode().IsRegular() {

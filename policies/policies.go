@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"slices"
@@ -31,8 +32,10 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown/print"
 
 	"github.com/secgate/secgate/findings"
+	"github.com/secgate/secgate/printable"
 )
 
 // DefaultTimeout bounds one Decide when Options.Timeout is zero.
@@ -89,6 +92,9 @@ type Options struct {
 	// when it lies under it: the results of the secgate.waivers package
 	// (a waiver expired, a waiver matched nothing) point there.
 	WaiversLocation *findings.FileLine
+	// Print receives what policies print() ("team/x.rego:12: text", one
+	// line each); print statements are left out when it is nil.
+	Print io.Writer
 }
 
 // Engine evaluates compiled policies. It is safe for concurrent use.
@@ -193,6 +199,24 @@ func readModules(tests bool) (map[string]string, error) {
 	return modules, nil
 }
 
+// printHook writes what policies print, a line each, after the place of
+// the print call.
+type printHook struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (h *printHook) Print(ctx print.Context, msg string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	where := "policy"
+	if l := ctx.Location; l != nil {
+		where = fmt.Sprintf("%s:%d", l.File, l.Row)
+	}
+	_, err := fmt.Fprintf(h.w, "%s: %s\n", where, printable.Line(msg))
+	return err
+}
+
 // newEngine compiles modules (file name → Rego source) with opts. It is the
 // seam for custom policies: New passes the defaults.
 func newEngine(ctx context.Context, opts Options, modules map[string]string) (*Engine, error) {
@@ -210,7 +234,7 @@ func newEngine(ctx context.Context, opts Options, modules map[string]string) (*E
 	}
 
 	store := inmem.NewFromObjectWithOpts(data, inmem.OptReturnASTValuesOnRead(true))
-	compiler, err := compile(ctx, store, parsed, opts.AllowNet)
+	compiler, err := compile(ctx, store, parsed, opts.AllowNet, opts.Print != nil)
 	if err != nil {
 		return nil, policyError("compile policies", explainNetwork(err, opts.AllowNet))
 	}
@@ -243,9 +267,15 @@ func newEngine(ctx context.Context, opts Options, modules map[string]string) (*E
 		body.Append(ast.Assign.Expr(ast.VarTerm(vexWaivedVar), ast.RefTerm(vexWaivedRef...)))
 	}
 
+	var hook print.Hook
+	if opts.Print != nil {
+		hook = &printHook{w: opts.Print}
+	}
 	prepare := func(body ast.Body) (rego.PreparedEvalQuery, error) {
 		return rego.New(
 			rego.Compiler(compiler),
+			rego.EnablePrintStatements(hook != nil),
+			rego.PrintHook(hook),
 			rego.Capabilities(capabilities(opts.AllowNet)),
 			rego.Store(store),
 			rego.ParsedQuery(body),
@@ -317,7 +347,7 @@ func defines(c *ast.Compiler, ref ast.Ref) bool {
 
 // compile compiles the modules in strict mode, checking that no rule
 // conflicts with the data in store.
-func compile(ctx context.Context, store storage.Store, modules map[string]*ast.Module, allowNet bool) (*ast.Compiler, error) {
+func compile(ctx context.Context, store storage.Store, modules map[string]*ast.Module, allowNet, prints bool) (*ast.Compiler, error) {
 	txn, err := store.NewTransaction(ctx)
 	if err != nil {
 		return nil, err
@@ -330,6 +360,7 @@ func compile(ctx context.Context, store storage.Store, modules map[string]*ast.M
 		WithDefaultRegoVersion(ast.RegoV1).
 		WithUseTypeCheckAnnotations(true).
 		WithSchemas(inputSchema()).
+		WithEnablePrintStatements(prints).
 		WithPathConflictsCheck(storage.NonEmpty(ctx, store, txn))
 	if c.Compile(modules); c.Failed() {
 		return nil, c.Errors

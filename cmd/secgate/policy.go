@@ -223,6 +223,7 @@ directory's .secgate-waivers.yaml when there is one.`,
 			if err != nil {
 				return err
 			}
+			opts.Print = stderr
 			root, err := findings.NewRoot("")
 			if err != nil {
 				return err

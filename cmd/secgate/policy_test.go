@@ -268,3 +268,29 @@ deny contains msg if {
 		t.Errorf("deny results %+v lack the string message", doc.Decision.Deny)
 	}
 }
+
+// What a team policy print()s reaches stderr, with its place, in scan and
+// policy eval (OPA drops print calls unless asked to keep them).
+func TestPolicyPrint(t *testing.T) {
+	dir := writeTree(t, map[string]string{"debug.rego": `package secgate.debug
+
+warn contains {"msg": "seen", "id": f.id} if {
+	some f in input.findings
+	print("looking at", f.rule_id)
+}
+`})
+	policy := filepath.Join(dir, "debug.rego")
+	saved := filepath.Join(t.TempDir(), "report.json")
+	r := secgate(t, "scan", "--offline-db", offlineDB, "--reachability=off", "-q", "--policy", policy, "-f", "json", "-o", saved, filepath.Join(lockfiles, "go-vulnerable"))
+	if r.code != exitDenied {
+		t.Fatalf("scan: exit %d: %s", r.code, r.stderr)
+	}
+	want := "debug.rego:5: looking at GO-2021-0113"
+	if !strings.Contains(r.stderr, want) {
+		t.Errorf("scan stderr lacks %q:\n%s", want, r.stderr)
+	}
+	r = secgate(t, "policy", "eval", "-q", "--input", saved, "--policy", policy)
+	if !strings.Contains(r.stderr, want) {
+		t.Errorf("policy eval stderr lacks %q:\n%s", want, r.stderr)
+	}
+}

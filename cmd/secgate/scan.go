@@ -204,6 +204,7 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 		return nil, "", err
 	}
 	popts.Warn = func(msg string) { warnf(stderr, "%s", msg) }
+	popts.Print = stderr // what policies print(), even with --quiet: the author asked for it
 	var maxSize int64 // no limit
 	if f.maxFileSize != "" {
 		if maxSize, err = parseSize(f.maxFileSize); err != nil {
