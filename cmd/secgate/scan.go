@@ -205,7 +205,7 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 	}
 	popts.Warn = func(msg string) { warnf(stderr, "%s", msg) }
 	popts.Print = stderr // what policies print(), even with --quiet: the author asked for it
-	var maxSize int64 // no limit
+	var maxSize int64    // no limit
 	if f.maxFileSize != "" {
 		if maxSize, err = parseSize(f.maxFileSize); err != nil {
 			return nil, "", fmt.Errorf("invalid --max-file-size %q: %w", f.maxFileSize, err)
