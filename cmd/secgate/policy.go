@@ -29,7 +29,7 @@ under secgate, deny and warn rules; see docs/policies.md).
 Exit codes: 0 success; 1 a test failed, a policy does not compile, files need
 formatting, or the re-evaluated gate is denied; 2 error.`,
 	}
-	cmd.AddCommand(newPolicyTestCmd(stdout), newPolicyCheckCmd(stdout, stderr), newPolicyFmtCmd(stdout), newPolicyEvalCmd(stdout, stderr))
+	cmd.AddCommand(newPolicyTestCmd(stdout), newPolicyCheckCmd(stdout, stderr), newPolicyFmtCmd(stdout), newPolicyEvalCmd(stdout, stderr), newPolicyInputCmd(stdout, stderr))
 	return cmd
 }
 

@@ -294,3 +294,40 @@ warn contains {"msg": "seen", "id": f.id} if {
 		t.Errorf("policy eval stderr lacks %q:\n%s", want, r.stderr)
 	}
 }
+
+// policy input prints the document the policies decide on: the scan's
+// findings without decisions or waivers, valid against the findings schema,
+// and deciding it again (policy eval) gives the scan's decision.
+func TestPolicyInput(t *testing.T) {
+	args := []string{"--offline-db", offlineDB, "--reachability=off", "-q", example}
+	scan := secgate(t, append([]string{"scan", "-f", "json"}, args...)...)
+	if scan.code != exitDenied {
+		t.Fatalf("scan: exit %d: %s", scan.code, scan.stderr)
+	}
+	in := secgate(t, append([]string{"policy", "input"}, args...)...)
+	if in.code != exitPass {
+		t.Fatalf("policy input: exit %d: %s", in.code, in.stderr)
+	}
+	schematest.Validate(t, schematest.Findings(t), []byte(in.stdout))
+	doc := decode(t, in.stdout)
+	if doc.Decision != nil || len(doc.Findings) == 0 {
+		t.Fatalf("input has a decision or no findings: %+v", doc.Decision)
+	}
+	for _, f := range doc.Findings {
+		if f.Decision != "" || f.Waiver != nil {
+			t.Errorf("%s: decision %q, waiver %+v in the input", f.RuleID, f.Decision, f.Waiver)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "input.json")
+	write(t, file, in.stdout)
+	again := secgate(t, "policy", "eval", "-q", "--input", file, "-f", "json")
+	if again.code != scan.code {
+		t.Fatalf("policy eval of the input: exit %d, want %d: %s", again.code, scan.code, again.stderr)
+	}
+	want, got := decode(t, scan.stdout), decode(t, again.stdout)
+	wj, _ := json.Marshal(want.Decision)
+	gj, _ := json.Marshal(got.Decision)
+	if string(wj) != string(gj) {
+		t.Errorf("decision of the input:\n%s\nscan's:\n%s", gj, wj)
+	}
+}

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +57,9 @@ type scanFlags struct {
 	maxFileViews  int64
 	registryTO    time.Duration
 	policy        policyFlags
+	// inputOnly prints the policy input instead of the reports (secgate
+	// policy input).
+	inputOnly bool
 }
 
 // policyFlags choose the policies; scan and policy eval share them.
@@ -97,7 +102,28 @@ func (p *policyFlags) options() (gate.PolicyOptions, error) {
 }
 
 func newScanCmd(stdout, stderr io.Writer) *cobra.Command {
-	var f scanFlags
+	return newScanLikeCmd(stdout, stderr, false)
+}
+
+// newPolicyInputCmd is secgate policy input: a scan with every scan flag
+// that prints the document its policies decide on, as conftest parse does.
+func newPolicyInputCmd(stdout, stderr io.Writer) *cobra.Command {
+	cmd := newScanLikeCmd(stdout, stderr, true)
+	cmd.Use = "input [PATH]"
+	cmd.Short = "Print the input document the policies see for a scan of PATH (with scan's flags)"
+	cmd.Long = `Input scans PATH (and --image ...) exactly as secgate scan would, with the
+same flags, and prints the JSON document the policies decide on: the findings
+document without any decision or waiver (what input is in Rego), with the
+reachability and VEX statements already recorded. It exits 0 whatever the
+policies would decide, 2 when the scan fails. --format and --output do not
+apply; the document goes to stdout.`
+	cmd.Example = `  secgate policy input --offline-db ~/osv . > input.json
+  secgate policy input --image docker-archive:app.tar | jq '.findings[].rule_id'`
+	return cmd
+}
+
+func newScanLikeCmd(stdout, stderr io.Writer, inputOnly bool) *cobra.Command {
+	f := scanFlags{inputOnly: inputOnly}
 	cmd := &cobra.Command{
 		Use:   "scan [PATH]",
 		Short: "Scan PATH (default .) and images for vulnerable packages, secrets and misconfigurations, and decide",
@@ -149,7 +175,7 @@ missing ecosystem file is an error, never a pass.
 				path = "" // --image alone scans only the images
 			}
 			doc, sarifFile, err := runScan(cmd, path, configFile, f, stdout, stderr)
-			if actions := actionsFromEnv(); actions.enabled {
+			if actions := actionsFromEnv(); actions.enabled && !f.inputOnly {
 				if aerr := actions.publish(stderr, doc, sarifFile, err); aerr != nil {
 					warnf(stderr, "GitHub Actions outputs: %v", aerr)
 				}
@@ -298,6 +324,9 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 		return nil, "", err
 	}
 
+	if f.inputOnly {
+		return doc, "", writePolicyInput(stdout, doc)
+	}
 	start, end := scanTimes(start, time.Now())
 	sarifFile := ""
 	// Every report is rendered before any is written, and the files are
@@ -502,4 +531,21 @@ func fingerprintKey() ([]byte, error) {
 		return nil, fmt.Errorf("invalid %s: shorter than %d characters", secretid.KeyEnv, minKeyLen)
 	}
 	return []byte(key), nil
+}
+
+// writePolicyInput writes doc as the policies saw it: without the decision
+// and the waivers the policies recorded.
+func writePolicyInput(w io.Writer, doc *findings.Document) error {
+	in := *doc
+	in.Decision = nil
+	in.Findings = slices.Clone(doc.Findings)
+	for i := range in.Findings {
+		in.Findings[i].Decision, in.Findings[i].Waiver = "", nil
+	}
+	data, err := json.MarshalIndent(&in, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write policy input: %w", err)
+	}
+	_, err = w.Write(append(data, '\n'))
+	return err
 }
