@@ -37,6 +37,18 @@ func varied(n int) *findings.Document {
 			f.Location.Line = 0
 			f.Package = nil
 		}
+		// Exploitation data (values shaped as the real ones of
+		// testdata/exploits): in KEV with and without a ransomware
+		// campaign, EPSS scores across the range.
+		if v := f.Vulnerability; v != nil {
+			cve := fmt.Sprintf("CVE-2024-%05d", i)
+			if i%11 == 0 {
+				v.KEV = &findings.KEV{CVE: cve, DateAdded: fmt.Sprintf("2025-01-%02d", i%28+1), DueDate: "2025-02-13", KnownRansomware: i%2 == 0}
+			}
+			if i%5 == 0 {
+				v.EPSS = &findings.EPSS{CVE: cve, Score: float64(i%100) / 100, Percentile: float64(i%97) / 97, Date: "2026-09-29"}
+			}
+		}
 		if f.Kind == findings.KindSecret {
 			switch i % 3 {
 			case 0:
@@ -123,6 +135,8 @@ func TestPlanDecidesAsOPA(t *testing.T) {
 		{},
 		{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"fail_on": "medium", "unknown_severity": "warn"}}}},
 		{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"fail_on": "critical"}}}},
+		{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"deny_kev": false, "min_epss": 0.5, "ignore_unfixed": true}}}},
+		{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"fail_on": "critical", "min_epss": 0.2, "unknown_severity": "warn"}}}},
 	}
 	docs := map[string]*findings.Document{"sample.json": &sample, "varied(600)": varied(600), "synthetic(500)": syntheticDocument(500)}
 	for name, doc := range docs {
