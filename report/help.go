@@ -37,6 +37,8 @@ type findingHelp struct {
 	ID, Short, Details string
 	Severity           findings.Severity
 	CVSS               *findings.CVSS
+	KEV                *findings.KEV
+	EPSS               *findings.EPSS
 	Packages           []pkgRow
 	More               int // packages not listed
 	Aliases            []string

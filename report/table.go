@@ -145,7 +145,7 @@ func tableRow(v *view) []string {
 	}
 	return []string{
 		decision,
-		string(severityOf(v.Severity)),
+		severityCell(v.Finding),
 		oneLine(tablePackage(v)),
 		oneLine(v.RuleID),
 		oneLine(fixed),
@@ -176,7 +176,8 @@ func (o *tableOutputter) writeRows(buf *bytes.Buffer, rows [][]string) {
 			case i == colDecision:
 				text = o.paint(cell, decisionColor(cell))
 			case i == colSeverity:
-				text = o.paint(cell, severityColor(findings.Severity(cell)))
+				sev, _, _ := strings.Cut(cell, " ") // "medium KEV"
+				text = o.paint(cell, severityColor(findings.Severity(sev)))
 			}
 			line.WriteString(text)
 			if i < len(row)-1 {
