@@ -555,8 +555,10 @@ func TestDownloadFiles(t *testing.T) {
 	var progress []string
 	opts := DownloadOptions{
 		Dir: dir, Ecosystems: []string{"npm"}, BaseURL: srv.URL, Files: exploitFiles(srv.URL), Now: func() time.Time { return at },
-		sleep:    func(context.Context, time.Duration) error { return nil },
-		Progress: func(name string, n int64, records int) { progress = append(progress, fmt.Sprintf("%s %d %d", name, n, records)) },
+		sleep: func(context.Context, time.Duration) error { return nil },
+		Progress: func(name string, n int64, records int) {
+			progress = append(progress, fmt.Sprintf("%s %d %d", name, n, records))
+		},
 	}
 	if err := Download(context.Background(), opts); err != nil {
 		t.Fatal(err)
