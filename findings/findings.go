@@ -297,6 +297,41 @@ type Vulnerability struct {
 	References    []string `json:"references"`
 	Published     string   `json:"published,omitempty"`
 	Modified      string   `json:"modified,omitempty"`
+	// KEV is the CISA Known Exploited Vulnerabilities catalog's entry of
+	// the advisory's CVE (its id or an alias), when the catalog lists it
+	// and the run has the catalog (see package exploits).
+	KEV *KEV `json:"kev,omitempty"`
+	// EPSS is FIRST's Exploit Prediction Scoring System score of the
+	// advisory's CVE, when the run has the scores.
+	EPSS *EPSS `json:"epss,omitempty"`
+}
+
+// KEV is a CVE's entry in CISA's Known Exploited Vulnerabilities catalog:
+// the vulnerability is exploited in the wild.
+type KEV struct {
+	// CVE is the catalog's cveID: the advisory's id or one of its aliases.
+	CVE string `json:"cve"`
+	// DateAdded and DueDate are the catalog's dateAdded and dueDate
+	// (YYYY-MM-DD): when CISA listed it, and the remediation deadline it
+	// set for US federal agencies.
+	DateAdded string `json:"date_added"`
+	DueDate   string `json:"due_date"`
+	// KnownRansomware is the catalog's knownRansomwareCampaignUse "Known":
+	// ransomware campaigns are known to use it.
+	KnownRansomware bool `json:"known_ransomware"`
+}
+
+// EPSS is a CVE's score in FIRST's daily EPSS data: the probability of
+// exploitation activity in the next 30 days, and its rank among all CVEs.
+type EPSS struct {
+	CVE string `json:"cve"`
+	// Score is the probability, 0 to 1.
+	Score float64 `json:"score"`
+	// Percentile is the share of scored CVEs with a lower or equal score,
+	// 0 to 1.
+	Percentile float64 `json:"percentile"`
+	// Date is the score_date of the scores (YYYY-MM-DD).
+	Date string `json:"date"`
 }
 
 // Reachability is what call analysis (govulncheck's) found of a Go

@@ -9,15 +9,18 @@
 package gate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/secgate/secgate/exploits"
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/osv"
 	"github.com/secgate/secgate/policies"
@@ -50,6 +53,11 @@ type Options struct {
 	// its modification time; see osv.Offline.Stale): in the scan's
 	// warnings, and to Warn. It never decides the gate by itself.
 	MaxDBAge time.Duration
+	// ExploitDB is a directory holding CISA's KEV catalog and FIRST's EPSS
+	// scores as secgate db download writes them (see package exploits);
+	// OfflineDB when empty. Without it (online, no directory) findings
+	// carry no exploitation data; absent files in it give none either.
+	ExploitDB string
 	// OSVAPI is the OSV API base URL (osv.DefaultAPI when empty) and
 	// HTTPClient the client for it (http.DefaultClient when nil).
 	OSVAPI     string
@@ -114,6 +122,13 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 	}
+	if opts.ExploitDB != "" {
+		if fi, err := os.Stat(opts.ExploitDB); err != nil {
+			return nil, fmt.Errorf("%w: exploitation data directory: %w", ErrOptions, err)
+		} else if !fi.IsDir() {
+			return nil, fmt.Errorf("%w: exploitation data directory %s is not a directory", ErrOptions, opts.ExploitDB)
+		}
+	}
 	if opts.OfflineDB != "" && opts.Policy.AllowNet {
 		return nil, fmt.Errorf("%w: --policy-allow-net with --offline-db: an offline scan makes no network call, its policies none either", ErrOptions)
 	}
@@ -165,6 +180,9 @@ func Run(ctx context.Context, opts Options) (*findings.Document, error) {
 	}
 	redactPlaces(ctx, doc, rules)
 	findings.Sort(doc.Findings)
+	if err := annotateExploits(doc, cmp.Or(opts.ExploitDB, opts.OfflineDB)); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrScan, err)
+	}
 	if baseline != nil {
 		baseline.Mark(doc, identity)
 	}
@@ -194,6 +212,25 @@ func loadVEX(ctx context.Context, files []string, root findings.Root, dir string
 		}
 	}
 	return vex.Load(ctx, dir, root, files)
+}
+
+// annotateExploits attaches the KEV and EPSS entries in dir ("" for none)
+// to doc's vulnerability findings, keeping only the entries of their CVEs.
+// Without such findings the files are not read: they could change nothing.
+func annotateExploits(doc *findings.Document, dir string) error {
+	if dir == "" {
+		return nil
+	}
+	want := exploits.CVEs(doc)
+	if len(want) == 0 {
+		return nil
+	}
+	db, err := exploits.Open(dir, want)
+	if err != nil {
+		return err
+	}
+	exploits.Annotate(doc, db)
+	return nil
 }
 
 // pointAt gives the results about the whole document (about no finding of

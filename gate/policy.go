@@ -33,6 +33,10 @@ type PolicyOptions struct {
 	Print io.Writer
 	// FailOn is the lowest severity the default policy denies.
 	FailOn findings.Severity
+	// IgnoreUnfixed sets data.secgate.config.ignore_unfixed
+	// (--ignore-unfixed): vulnerabilities without a fixed version only
+	// warn. A data file's setting wins, as for fail_on.
+	IgnoreUnfixed bool
 	// Timeout bounds one evaluation (30s when zero).
 	Timeout time.Duration
 	// Today is the date waivers expire against (today, UTC, when empty).
@@ -76,7 +80,11 @@ func NewEngine(ctx context.Context, p PolicyOptions, root findings.Root, dir str
 			return nil, fmt.Errorf("%w: policy bundle %s: %w", ErrPolicy, p.Bundle.Source, err)
 		}
 	}
-	if err := mergeData(data, map[string]any{"secgate": map[string]any{"config": map[string]any{"fail_on": string(p.FailOn)}}}); err != nil {
+	flags := map[string]any{"fail_on": string(p.FailOn)}
+	if p.IgnoreUnfixed {
+		flags["ignore_unfixed"] = true
+	}
+	if err := mergeData(data, map[string]any{"secgate": map[string]any{"config": flags}}); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrPolicy, err)
 	}
 	waiversFile := p.Waivers
@@ -110,8 +118,9 @@ func NewEngine(ctx context.Context, p PolicyOptions, root findings.Root, dir str
 }
 
 // mergeData merges src into dst; a value set in both (other than objects,
-// merged key by key) is an error, except that --fail-on yields to a
-// fail_on set explicitly in the data.
+// merged key by key) is an error, except that --fail-on and
+// --ignore-unfixed yield to a fail_on or ignore_unfixed set explicitly in
+// the data.
 func mergeData(dst, src map[string]any) error {
 	for k, v := range src {
 		d, ok := dst[k]
@@ -122,8 +131,8 @@ func mergeData(dst, src map[string]any) error {
 		dm, dOK := d.(map[string]any)
 		sm, sOK := v.(map[string]any)
 		if !dOK || !sOK {
-			if k == "fail_on" {
-				continue // the data file's setting wins over the flag's default
+			if k == "fail_on" || k == "ignore_unfixed" {
+				continue // the data file's setting wins over the flag's
 			}
 			return errors.New("data key " + k + " is set twice")
 		}

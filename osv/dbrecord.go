@@ -29,9 +29,13 @@ type Record struct {
 	// Ecosystems maps an ecosystem ("Go") to the fetch of its
 	// DIR/<Ecosystem>/all.zip.
 	Ecosystems map[string]Fetch `json:"ecosystems"`
+	// Files maps a file fetched beside the export (DownloadOptions.Files:
+	// "kev", "epss") to its fetch.
+	Files map[string]Fetch `json:"files,omitempty"`
 }
 
-// Fetch is the record of one download of an ecosystem's all.zip.
+// Fetch is the record of one download of an ecosystem's all.zip, or of a
+// file beside them.
 type Fetch struct {
 	// FetchedAt is when the download completed, in UTC to the second
 	// (RFC 3339).

@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/secgate/secgate/safefile"
 )
 
 // DefaultExportURL is the public OSV export: <URL>/<Ecosystem>/all.zip.
@@ -60,9 +62,30 @@ type DownloadOptions struct {
 	// Retry is told each failed attempt that will be retried, and how long
 	// Download waits before the next; may be nil.
 	Retry func(ecosystem string, attempt int, wait time.Duration, err error)
+	// Files are fetched after the ecosystems, into Dir, in the same way
+	// (retries, a check, atomic replacement, the fetch record): the
+	// exploitation data beside the export. Progress and Retry name them
+	// by File.Name.
+	Files []File
 
 	// sleep waits for d or until ctx is done; tests record the waits.
 	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// File is a file Download fetches beside the OSV export.
+type File struct {
+	// Name keys the file in the fetch record (Record.Files) and names it
+	// in errors: "kev", "epss".
+	Name string
+	URL  string
+	// Path is where the file goes, relative to Dir.
+	Path string
+	// MaxSize refuses a larger download; 0 means no cap.
+	MaxSize int64
+	// Check reads the whole downloaded file and returns how many records
+	// it holds, or why it is not what URL serves: a file it refuses never
+	// replaces the one in place.
+	Check func(r io.Reader) (int, error)
 }
 
 // Download fetches the OSV export of each ecosystem into the offline
@@ -71,10 +94,11 @@ type DownloadOptions struct {
 // one in place, checked to be a zip of .json records, synced, then renamed
 // over it: an interrupted, failed or corrupt download never replaces a good
 // database. Each fetched file is recorded, with its time, URL, size and
-// SHA-256, in Dir/secgate-db.json, itself replaced atomically.
+// SHA-256, in Dir/secgate-db.json, itself replaced atomically. Then each
+// of Files, the same way.
 func Download(ctx context.Context, opts DownloadOptions) error {
-	if opts.Dir == "" || len(opts.Ecosystems) == 0 {
-		return errors.New("download OSV database: a directory and ecosystems are required")
+	if opts.Dir == "" || len(opts.Ecosystems)+len(opts.Files) == 0 {
+		return errors.New("download OSV database: a directory and ecosystems (or files) are required")
 	}
 	var ecos []string
 	for _, eco := range opts.Ecosystems {
@@ -118,7 +142,7 @@ func Download(ctx context.Context, opts DownloadOptions) error {
 	}
 	for _, eco := range ecos {
 		u := base + "/" + url.PathEscape(eco) + "/all.zip"
-		f, err := fetchRetrying(ctx, opts, eco, u, filepath.Join(opts.Dir, eco))
+		f, err := fetchRetrying(ctx, opts, eco, u, zipPath(opts.Dir, eco), 0, countRecords)
 		if err != nil {
 			return fmt.Errorf("download OSV database %s: %w", eco, err)
 		}
@@ -130,14 +154,36 @@ func Download(ctx context.Context, opts DownloadOptions) error {
 			opts.Progress(eco, f.Size, f.Records)
 		}
 	}
+	for _, file := range opts.Files {
+		check := func(f *os.File, _ int64) (int, error) {
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				return 0, err
+			}
+			return file.Check(f)
+		}
+		f, err := fetchRetrying(ctx, opts, file.Name, file.URL, filepath.Join(opts.Dir, file.Path), file.MaxSize, check)
+		if err != nil {
+			return fmt.Errorf("download %s: %w", file.Name, err)
+		}
+		if rec.Files == nil {
+			rec.Files = map[string]Fetch{}
+		}
+		rec.Files[file.Name] = f
+		if err := writeRecord(opts.Dir, rec); err != nil {
+			return fmt.Errorf("download %s: %w", file.Name, err)
+		}
+		if opts.Progress != nil {
+			opts.Progress(file.Name, f.Size, f.Records)
+		}
+	}
 	return nil
 }
 
-// fetchRetrying fetches one ecosystem's zip into dir/all.zip, retrying
-// transient failures with exponential backoff and jitter.
-func fetchRetrying(ctx context.Context, opts DownloadOptions, eco, u, dir string) (Fetch, error) {
+// fetchRetrying fetches u into dst (an ecosystem's all.zip, a file beside
+// them), retrying transient failures with exponential backoff and jitter.
+func fetchRetrying(ctx context.Context, opts DownloadOptions, name, u, dst string, maxSize int64, check func(*os.File, int64) (int, error)) (Fetch, error) {
 	for attempt := 1; ; attempt++ {
-		f, err := fetch(ctx, opts, u, dir)
+		f, err := fetch(ctx, opts, u, dst, maxSize, check)
 		if err == nil {
 			return f, nil
 		}
@@ -153,7 +199,7 @@ func fetchRetrying(ctx context.Context, opts DownloadOptions, eco, u, dir string
 			wait = min(te.retryAfter, maxRetryAfter)
 		}
 		if opts.Retry != nil {
-			opts.Retry(eco, attempt, wait, err)
+			opts.Retry(name, attempt, wait, err)
 		}
 		if err := opts.sleep(ctx, wait); err != nil {
 			return Fetch{}, fmt.Errorf("GET %s: %w", u, err)
@@ -191,9 +237,10 @@ type transientError struct {
 func (e *transientError) Error() string { return e.err.Error() }
 func (e *transientError) Unwrap() error { return e.err }
 
-// fetch makes one attempt at u: the zip goes to a temporary file in dir,
-// is checked, and replaces dir/all.zip only when whole and valid.
-func fetch(ctx context.Context, opts DownloadOptions, u, dir string) (Fetch, error) {
+// fetch makes one attempt at u: the body goes to a temporary file beside
+// dst, is checked (at most maxSize bytes, when set, then check), and
+// replaces dst only when whole and valid.
+func fetch(ctx context.Context, opts DownloadOptions, u, dst string, maxSize int64, check func(*os.File, int64) (int, error)) (Fetch, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return Fetch{}, fmt.Errorf("GET %s: %w", u, err)
@@ -209,26 +256,34 @@ func fetch(ctx context.Context, opts DownloadOptions, u, dir string) (Fetch, err
 	case code != http.StatusOK:
 		return Fetch{}, fmt.Errorf("GET %s: %s", u, resp.Status)
 	}
+	dir := filepath.Dir(dst)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Fetch{}, fmt.Errorf("create %s: %w", dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, ".all.zip.*")
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".*")
 	if err != nil {
 		return Fetch{}, fmt.Errorf("create temporary file: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // after the rename, a no-op
 	sum := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, sum), resp.Body)
+	body := io.Reader(resp.Body)
+	if maxSize > 0 {
+		body = io.LimitReader(resp.Body, maxSize+1)
+	}
+	n, err := io.Copy(io.MultiWriter(tmp, sum), body)
 	if err != nil {
 		tmp.Close()
 		return Fetch{}, classify(ctx, fmt.Errorf("GET %s: read the body: %w", u, err))
 	}
-	records, err := countRecords(tmp, n)
+	if maxSize > 0 && n > maxSize {
+		tmp.Close()
+		return Fetch{}, fmt.Errorf("GET %s: more than the %s limit for this file", u, safefile.Size(maxSize))
+	}
+	records, err := check(tmp, n)
 	if err != nil {
 		tmp.Close()
 		return Fetch{}, fmt.Errorf("GET %s: %w", u, err)
 	}
-	dst := filepath.Join(dir, "all.zip")
 	if err := commit(tmp, dst); err != nil {
 		return Fetch{}, fmt.Errorf("replace %s: %w", dst, err)
 	}

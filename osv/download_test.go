@@ -3,10 +3,12 @@ package osv
 import (
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -25,6 +27,8 @@ import (
 	"github.com/google/osv-scalibr/extractor"
 	"github.com/google/osv-scalibr/purl"
 	"github.com/ossf/osv-schema/bindings/go/osvconstants"
+
+	"github.com/secgate/secgate/exploits"
 )
 
 // zipOf returns a zip holding entries.
@@ -509,5 +513,135 @@ func TestParseAndFormatAge(t *testing.T) {
 		if err != nil || got != tt.want || FormatAge(got) != tt.out {
 			t.Errorf("ParseAge(%q) = %v, %v (%s); want %v (%s)", tt.in, got, err, FormatAge(got), tt.want, tt.out)
 		}
+	}
+}
+
+// exploitFiles are the KEV and EPSS files as cmd/secgate's db download
+// fetches them, from srv, with the real checks of package exploits.
+func exploitFiles(srv string) []File {
+	return []File{
+		{Name: "kev", URL: srv + "/feeds/known_exploited_vulnerabilities.json", Path: exploits.KEVFile, MaxSize: 64 << 10, Check: exploits.CheckKEV},
+		{Name: "epss", URL: srv + "/epss_scores-current.csv.gz", Path: exploits.EPSSFile, MaxSize: 64 << 10, Check: exploits.CheckEPSS},
+	}
+}
+
+// The exploitation data is fetched like an ecosystem's zip: beside the
+// export, checked, retried, recorded; a truncated, malformed or oversized
+// download is refused and leaves the good copy in place. Real data from
+// testdata/exploits, on loopback.
+func TestDownloadFiles(t *testing.T) {
+	kev, err := os.ReadFile(filepath.Join("..", "testdata", "exploits", exploits.KEVFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := os.ReadFile(filepath.Join("..", "testdata", "exploits", exploits.EPSSPlainFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(plain)
+	zw.Close()
+	epss := gz.Bytes()
+
+	const kevPath, epssPath = "/feeds/known_exploited_vulnerabilities.json", "/epss_scores-current.csv.gz"
+	srv := newExportServer(t, map[string][]reply{
+		"/npm/all.zip": {body(zipOf(t, map[string]string{"GHSA-1.json": `{"id":"GHSA-1"}`}))},
+		kevPath:        {status(http.StatusServiceUnavailable), body(kev)},
+		epssPath:       {hangUp, body(epss)},
+	})
+	dir := t.TempDir()
+	at := time.Date(2026, 9, 30, 8, 0, 0, 0, time.UTC)
+	var progress []string
+	opts := DownloadOptions{
+		Dir: dir, Ecosystems: []string{"npm"}, BaseURL: srv.URL, Files: exploitFiles(srv.URL), Now: func() time.Time { return at },
+		sleep: func(context.Context, time.Duration) error { return nil },
+		Progress: func(name string, n int64, records int) {
+			progress = append(progress, fmt.Sprintf("%s %d %d", name, n, records))
+		},
+	}
+	if err := Download(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"npm", fmt.Sprintf("kev %d 3", len(kev)), fmt.Sprintf("epss %d 8", len(epss))}; len(progress) != 3 || !strings.HasPrefix(progress[0], want[0]) || progress[1] != want[1] || progress[2] != want[2] {
+		t.Errorf("progress %q, want %q", progress, want)
+	}
+	for p, want := range map[string][]byte{exploits.KEVFile: kev, exploits.EPSSFile: epss} {
+		if got, err := os.ReadFile(filepath.Join(dir, p)); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: not the served file (%v)", p, err)
+		}
+	}
+	if srv.count(kevPath) != 2 || srv.count(epssPath) != 2 {
+		t.Errorf("requests: kev %d, epss %d; want a retry of each", srv.count(kevPath), srv.count(epssPath))
+	}
+	rec, err := ReadRecord(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(kev)
+	if f := rec.Files["kev"]; f.URL != srv.URL+kevPath || f.Size != int64(len(kev)) || f.Records != 3 || f.SHA256 != hex.EncodeToString(sum[:]) || !f.FetchedAt.Equal(at) {
+		t.Errorf("kev record %+v", f)
+	}
+	if f := rec.Files["epss"]; f.Records != 8 || f.Size != int64(len(epss)) {
+		t.Errorf("epss record %+v", f)
+	}
+	if _, ok := rec.Ecosystems["npm"]; !ok {
+		t.Errorf("npm's record lost: %+v", rec)
+	}
+	// The data reads back as the scan would.
+	if db, err := exploits.Open(dir, nil); err != nil || len(db.KEV) != 3 || len(db.EPSS) != 8 {
+		t.Fatalf("downloaded data: %+v, %v", db, err)
+	}
+
+	// Bad downloads: each refused naming the file and the URL, the good
+	// copy and its record untouched.
+	bad := []struct {
+		name    string
+		path    string
+		reply   reply
+		wantErr string
+	}{
+		{"truncated KEV", kevPath, body(kev[:len(kev)/2]), "truncated"},
+		{"KEV as HTML", kevPath, body([]byte("<html>maintenance</html>")), "not a KEV catalog"},
+		{"empty KEV", kevPath, body([]byte(`{"catalogVersion":"x","dateReleased":"x","count":0,"vulnerabilities":[]}`)), "lists no vulnerability"},
+		{"oversized KEV", kevPath, body(bytes.Repeat([]byte(" "), 65<<10)), "more than the 65536 bytes limit"},
+		{"truncated EPSS", epssPath, body(epss[:len(epss)-10]), "truncated"},
+		{"EPSS cut short", epssPath, cutShort(epss), "read the body"},
+		{"EPSS not scores", epssPath, body([]byte("cve,epss\n")), "#model_version"},
+		{"EPSS 404", epssPath, status(http.StatusNotFound), "404 Not Found"},
+	}
+	before := map[string][]byte{}
+	for _, p := range []string{exploits.KEVFile, exploits.EPSSFile, RecordFile} {
+		before[p], _ = os.ReadFile(filepath.Join(dir, p))
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			srv.mu.Lock()
+			srv.replies[tt.path] = []reply{tt.reply}
+			srv.mu.Unlock()
+			defer func() {
+				srv.mu.Lock()
+				srv.replies[kevPath], srv.replies[epssPath] = []reply{body(kev)}, []reply{body(epss)}
+				srv.mu.Unlock()
+			}()
+			o := opts
+			o.Ecosystems, o.Attempts = nil, 2
+			err := Download(context.Background(), o)
+			name := "kev"
+			if tt.path == epssPath {
+				name = "epss"
+			}
+			if err == nil || !strings.Contains(err.Error(), "download "+name+": GET "+srv.URL+tt.path) || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("error %v, want one naming %s, its URL and %q", err, name, tt.wantErr)
+			}
+			for p, want := range before {
+				if got, err := os.ReadFile(filepath.Join(dir, p)); err != nil || !bytes.Equal(got, want) {
+					t.Errorf("a refused download changed %s (%v)", p, err)
+				}
+			}
+			if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) != 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+		})
 	}
 }

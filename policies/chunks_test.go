@@ -39,7 +39,7 @@ func varied(n int) *findings.Document {
 			f.Location.Line = 0
 			f.Package = nil
 		}
-		if f.Kind == findings.KindVulnerability && i%5 != 0 {
+		if f.Kind == findings.KindVulnerability && i%3 != 0 {
 			statuses := []string{findings.ReachCalled, findings.ReachImported, findings.ReachRequired, findings.ReachUnknown}
 			f.Reachability = &findings.Reachability{Status: statuses[i%4], Mode: findings.ReachSource, Symbols: []string{"language.Parse"}}
 		}
@@ -48,6 +48,18 @@ func varied(n int) *findings.Document {
 			f.VEX = &findings.VEX{Status: statuses[(i/7)%len(statuses)], Source: ".vex/app.json"}
 			if f.VEX.Status == findings.VEXNotAffected {
 				f.VEX.Justification, f.VEX.Statement = "vulnerable_code_not_in_execute_path", "never called"
+			}
+		}
+		// Exploitation data (values shaped as the real ones of
+		// testdata/exploits): in KEV with and without a ransomware
+		// campaign, EPSS scores across the range.
+		if v := f.Vulnerability; v != nil {
+			cve := fmt.Sprintf("CVE-2024-%05d", i)
+			if i%11 == 0 {
+				v.KEV = &findings.KEV{CVE: cve, DateAdded: fmt.Sprintf("2025-01-%02d", i%28+1), DueDate: "2025-02-13", KnownRansomware: i%2 == 0}
+			}
+			if i%5 == 0 {
+				v.EPSS = &findings.EPSS{CVE: cve, Score: float64(i%100) / 100, Percentile: float64(i%97) / 97, Date: "2026-09-29"}
 			}
 		}
 		if f.Kind == findings.KindSecret {
@@ -136,6 +148,8 @@ func TestPlanDecidesAsOPA(t *testing.T) {
 		{},
 		{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"fail_on": "medium", "unknown_severity": "warn"}}}},
 		{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"fail_on": "critical"}}}},
+		{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"deny_kev": false, "min_epss": 0.5, "ignore_unfixed": true}}}},
+		{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"fail_on": "critical", "min_epss": 0.2, "unknown_severity": "warn"}}}},
 	}
 	docs := map[string]*findings.Document{"sample.json": &sample, "varied(600)": varied(600), "synthetic(500)": syntheticDocument(500)}
 	for name, doc := range docs {

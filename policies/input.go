@@ -212,6 +212,22 @@ func (b *inputBuilder) finding(f *findings.Finding) *ast.Term {
 		b.add("references", b.strs(v.References))
 		b.addString("published", v.Published)
 		b.addString("modified", v.Modified)
+		if k := v.KEV; k != nil {
+			o := len(b.items)
+			b.add("cve", b.str(k.CVE))
+			b.add("date_added", b.str(k.DateAdded))
+			b.add("due_date", b.str(k.DueDate))
+			b.add("known_ransomware", ast.BooleanTerm(k.KnownRansomware))
+			b.add("kev", b.object(o))
+		}
+		if e := v.EPSS; e != nil {
+			o := len(b.items)
+			b.add("cve", b.str(e.CVE))
+			b.add("score", ast.FloatNumberTerm(e.Score))
+			b.add("percentile", ast.FloatNumberTerm(e.Percentile))
+			b.add("date", b.str(e.Date))
+			b.add("epss", b.object(o))
+		}
 		b.add("vulnerability", b.object(vuln))
 	}
 	if r := f.Reachability; r != nil {
@@ -270,9 +286,11 @@ func (b *inputBuilder) finding(f *findings.Finding) *ast.Term {
 // policies (default/*.rego, unchanged: see chunkable) read, each as finding
 // builds it: id, kind, rule_id, title, severity, location.path and .line,
 // package.name and .version, vulnerability.fixed_versions,
-// secret.confidence, baseline, commit.sha, vex.status. A default policy that reads
-// another field must add it here (TestChunksDecideAsOneEvaluation compares
-// with the full input).
+// vulnerability.kev.cve and .date_added, vulnerability.epss.cve, .score
+// and .percentile, reachability.status, secret.confidence, baseline,
+// commit.sha, vex.status. A default policy that reads another field must
+// add it here (TestChunksDecideAsOneEvaluation compares with the full
+// input).
 func (b *inputBuilder) projectedFinding(f *findings.Finding) *ast.Term {
 	start := len(b.fields)
 	b.field("id", b.text(f.ID))
@@ -295,6 +313,19 @@ func (b *inputBuilder) projectedFinding(f *findings.Finding) *ast.Term {
 	if v := f.Vulnerability; v != nil {
 		vuln := len(b.fields)
 		b.field("fixed_versions", b.strs(v.FixedVersions))
+		if k := v.KEV; k != nil {
+			o := len(b.fields)
+			b.field("cve", b.str(k.CVE))
+			b.field("date_added", b.str(k.DateAdded))
+			b.field("kev", b.record(o))
+		}
+		if e := v.EPSS; e != nil {
+			o := len(b.fields)
+			b.field("cve", b.str(e.CVE))
+			b.field("score", ast.FloatNumberTerm(e.Score))
+			b.field("percentile", ast.FloatNumberTerm(e.Percentile))
+			b.field("epss", b.record(o))
+		}
 		b.field("vulnerability", b.record(vuln))
 	}
 	if r := f.Reachability; r != nil {

@@ -65,7 +65,9 @@ var defaultFS embed.FS
 type Options struct {
 	// Data is merged into data (e.g. {"secgate":{"config":{"fail_on":"high"}}}).
 	// data.secgate.config is validated: fail_on is one of critical, high,
-	// medium, low; unknown_severity is deny or warn; no other keys.
+	// medium, low; unknown_severity is deny or warn; deny_kev and
+	// ignore_unfixed are booleans; min_epss is a number from 0 to 1; no
+	// other keys.
 	Data map[string]any
 	// Timeout bounds one Decide; DefaultTimeout when zero or negative.
 	Timeout time.Duration
@@ -505,9 +507,22 @@ func normalizeData(data map[string]any) (map[string]any, error) {
 		if k == "waivers" || k == "today" {
 			return nil, fmt.Errorf("data.secgate.config.%s is set by secgate (use --waivers)", k)
 		}
+		switch k {
+		case "deny_kev", "ignore_unfixed":
+			if _, ok := cfgObj[k].(bool); !ok {
+				return nil, fmt.Errorf("data.secgate.config.%s: invalid value %v (want true or false)", k, cfgObj[k])
+			}
+			continue
+		case "min_epss":
+			// JSON numbers only: a quoted "0.5" would compare as a string.
+			if f, ok := cfgObj[k].(float64); !ok || f < 0 || f > 1 {
+				return nil, fmt.Errorf("data.secgate.config.min_epss: invalid value %v (want a number from 0 to 1)", cfgObj[k])
+			}
+			continue
+		}
 		values, ok := allowed[k]
 		if !ok {
-			return nil, fmt.Errorf("data.secgate.config.%s: unknown setting (want fail_on or unknown_severity)", k)
+			return nil, fmt.Errorf("data.secgate.config.%s: unknown setting (want %s)", k, strings.Join(settings, ", "))
 		}
 		if v, _ := cfgObj[k].(string); !slices.Contains(values, v) {
 			return nil, fmt.Errorf("data.secgate.config.%s: invalid value %v (want %s)", k, cfgObj[k], strings.Join(values, ", "))
@@ -515,6 +530,9 @@ func normalizeData(data map[string]any) (map[string]any, error) {
 	}
 	return out, nil
 }
+
+// settings are the keys of data.secgate.config a team may set.
+var settings = []string{"fail_on", "unknown_severity", "deny_kev", "min_epss", "ignore_unfixed"}
 
 // Verdict is what the policies decided about a document: the decision over
 // the whole of it and, for each finding, its own decision and waiver.

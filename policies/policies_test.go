@@ -371,6 +371,8 @@ func TestInputValue(t *testing.T) {
 	full.Vulnerability.Details = "details"
 	full.Vulnerability.Published = "2021-01-01T00:00:00Z"
 	full.Vulnerability.Modified = "2022-01-01T00:00:00Z"
+	full.Vulnerability.KEV = &findings.KEV{CVE: "CVE-2021-44228", DateAdded: "2021-12-10", DueDate: "2021-12-24", KnownRansomware: true}
+	full.Vulnerability.EPSS = &findings.EPSS{CVE: "CVE-2021-44228", Score: 0.99999, Percentile: 1, Date: "2026-09-29"}
 	full.Decision = findings.DecisionDeny
 	full.Waiver = &findings.Waiver{ID: "a", RuleID: "GO-2021-0113", Path: "go.mod", Package: "golang.org/x/text", Reason: "r", Expires: "2099-01-01", Owner: "team"}
 	full.Location.Column = 9
@@ -470,7 +472,12 @@ deny contains {"msg": "never"} if {
 			wantNew: "rego_compile_error"},
 		{name: "invalid fail_on", opts: config("fail_on", "hgh"), wantNew: "data.secgate.config.fail_on: invalid value hgh"},
 		{name: "invalid unknown_severity", opts: config("unknown_severity", "ignore"), wantNew: "data.secgate.config.unknown_severity: invalid value"},
-		{name: "unknown setting", opts: config("fail-on", "low"), wantNew: "data.secgate.config.fail-on: unknown setting"},
+		{name: "unknown setting", opts: config("fail-on", "low"), wantNew: "data.secgate.config.fail-on: unknown setting (want fail_on, unknown_severity, deny_kev, min_epss, ignore_unfixed)"},
+		{name: "deny_kev not a boolean", opts: config("deny_kev", "false"), wantNew: "data.secgate.config.deny_kev: invalid value false (want true or false)"},
+		{name: "ignore_unfixed not a boolean", opts: Options{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"ignore_unfixed": 1}}}}, wantNew: "data.secgate.config.ignore_unfixed: invalid value 1 (want true or false)"},
+		{name: "min_epss above 1", opts: Options{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"min_epss": 1.5}}}}, wantNew: "data.secgate.config.min_epss: invalid value 1.5 (want a number from 0 to 1)"},
+		{name: "min_epss negative", opts: Options{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"min_epss": -0.01}}}}, wantNew: "data.secgate.config.min_epss: invalid value -0.01"},
+		{name: "min_epss a string", opts: config("min_epss", "0.5"), wantNew: "data.secgate.config.min_epss: invalid value 0.5 (want a number from 0 to 1)"},
 		{name: "config not an object", opts: Options{Data: map[string]any{"secgate": map[string]any{"config": "high"}}}, wantNew: "data.secgate.config must be an object"},
 		{name: "builtin error", modules: map[string]string{"num.rego": "package secgate.num\n\ndeny contains {\"msg\": \"x\"} if to_number(input.tool.name) > 0\n"},
 			wantDecide: "to_number: strconv.ParseFloat"},

@@ -10,15 +10,39 @@ import (
 // Text shared by the formats: one-line descriptions of severities and
 // policy results (a finding's own text is its view's, see view.go).
 
-// severityText is the severity, with the CVSS score when there is one:
-// "high, CVSS 7.5".
+// severityText is the severity, with the CVSS score when there is one, and
+// the CISA KEV entry: "high, CVSS 7.5", "medium, CVSS 6.9, in CISA KEV
+// since 2025-01-23".
 func severityText(f findings.Finding) string {
 	sev := string(severityOf(f.Severity))
 	if f.CVSS != nil && f.CVSS.Score > 0 {
 		sev += fmt.Sprintf(", CVSS %.1f", f.CVSS.Score)
 	}
+	if k := kevOf(f); k != nil {
+		sev += ", in CISA KEV since " + oneLine(k.DateAdded)
+	}
 	return sev
 }
+
+// kevOf is the finding's CISA KEV entry, nil when it has none.
+func kevOf(f findings.Finding) *findings.KEV {
+	if f.Vulnerability == nil {
+		return nil
+	}
+	return f.Vulnerability.KEV
+}
+
+// severityCell is the severity as the table and Markdown show it, with a
+// "KEV" marker for a finding in CISA KEV: "medium KEV".
+func severityCell(f findings.Finding) string {
+	if kevOf(f) != nil {
+		return string(severityOf(f.Severity)) + " " + kevMarker
+	}
+	return string(severityOf(f.Severity))
+}
+
+// kevMarker marks a finding in CISA KEV in the table and Markdown.
+const kevMarker = "KEV"
 
 // policyLine describes a policy result in one line: "POLICY: MSG", with the
 // remediation of its rule's metadata ("... Remediation: ...") and, for a

@@ -37,6 +37,7 @@ func TestGitHubAnnotationsSample(t *testing.T) {
 		"::error file=policies/coverage.rego,line=9,title=ACME-001 (acme.coverage)::acme.coverage: the secret scan did not cover the git history. Remediation: Run secgate scan with --history.",
 		"::error title=secgate.limits::secgate.limits: 3 findings are denied; at most 0 are allowed",
 		"::error file=config/prod.env,line=4,col=9,title=aws-access-key-id (critical)::AWS access key ID (aws-access-key-id).%0Asecgate.secrets: secret found: AWS access key ID",
+		"::error file=api/pom.xml,line=31,title=GHSA-jfh8-c2jp-5v3q (critical)::org.apache.logging.log4j:log4j-core@2.14.1 is affected by GHSA-jfh8-c2jp-5v3q: Remote code injection in Log4j. Fixed in 2.15.0.%0Asecgate.vulnerabilities: GHSA-jfh8-c2jp-5v3q (critical) in org.apache.logging.log4j:log4j-core@2.14.1 (api/pom.xml:31): CVE-2021-44228 is in CISA KEV (known exploited, added 2021-12-10); fixed in 2.15.0",
 		"::error file=go.mod,line=12,title=GO-2021-0113 (high)::golang.org/x/text@0.3.5 is affected by GO-2021-0113: Out-of-bounds read in golang.org/x/text/language. Fixed in 0.3.7.%0Asecgate.vulnerabilities: GO-2021-0113 (high) in golang.org/x/text@0.3.5 has a fix: upgrade to 0.3.7",
 		"::error file=tools/go.mod,line=7,title=GO-2021-0113 (high)::golang.org/x/text@0.3.6 is affected by GO-2021-0113: Out-of-bounds read in golang.org/x/text/language. Fixed in 0.3.7.%0Asecgate.vulnerabilities: GO-2021-0113 (high) in golang.org/x/text@0.3.6 has a fix: upgrade to 0.3.7",
 		"::warning title=secgate.limits::secgate.limits: 1 finding has an unknown severity",

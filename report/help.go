@@ -37,6 +37,8 @@ type findingHelp struct {
 	ID, Short, Details string
 	Severity           findings.Severity
 	CVSS               *findings.CVSS
+	KEV                *findings.KEV
+	EPSS               *findings.EPSS
 	Packages           []pkgRow
 	Reach              bool // some package row has a Reach
 	More               int  // packages not listed

@@ -17,7 +17,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // sampleDocument is the hand-built document behind the golden files. It
 // covers a vulnerability with CVSS, aliases and fixed versions (denied, and
-// sharing its advisory with a second finding without CVSS), a vulnerability
+// sharing its advisory with a second finding without CVSS), one in CISA KEV
+// with an EPSS score (denied), a vulnerability
 // without fix and of unknown severity and without a line (warn), an allowed
 // one, a waived one (with its waiver and the waived policy result), a secret
 // without package (with a column), and policy results: one about a finding,
@@ -120,6 +121,30 @@ func sampleDocument() *findings.Document {
 			Owner:   "web-team@example.com",
 		},
 	}
+	// Log4Shell, with its real CISA KEV entry and EPSS score
+	// (testdata/exploits): reports mark it known exploited.
+	log4j := findings.Finding{
+		ID:       findings.Fingerprint("deps", "GHSA-jfh8-c2jp-5v3q", "api/pom.xml", "Maven", "org.apache.logging.log4j:log4j-core", "2.14.1"),
+		Kind:     findings.KindVulnerability,
+		Scanner:  findings.ScannerDeps,
+		RuleID:   "GHSA-jfh8-c2jp-5v3q",
+		Title:    "Remote code injection in Log4j",
+		Severity: findings.SeverityCritical,
+		CVSS:     &findings.CVSS{Score: 10, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H"},
+		Location: findings.Location{Target: ".", Path: "api/pom.xml", Line: 31},
+		Package:  &findings.Package{Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1", Ecosystem: "Maven", PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"},
+		Vulnerability: &findings.Vulnerability{
+			ID:            "GHSA-jfh8-c2jp-5v3q",
+			Aliases:       []string{"CVE-2021-44228"},
+			Summary:       "Remote code injection in Log4j",
+			FixedVersions: []string{"2.15.0"},
+			References:    []string{"https://nvd.nist.gov/vuln/detail/CVE-2021-44228"},
+			Published:     "2021-12-10T00:40:56Z",
+			KEV:           &findings.KEV{CVE: "CVE-2021-44228", DateAdded: "2021-12-10", DueDate: "2021-12-24", KnownRansomware: true},
+			EPSS:          &findings.EPSS{CVE: "CVE-2021-44228", Score: 0.99999, Percentile: 1, Date: "2026-09-29"},
+		},
+		Decision: findings.DecisionDeny,
+	}
 	secret := findings.Finding{
 		ID:       findings.Fingerprint("secrets", "aws-access-key-id", "config/prod.env", "AKIA...MPLE"),
 		Kind:     findings.KindSecret,
@@ -130,7 +155,7 @@ func sampleDocument() *findings.Document {
 		Location: findings.Location{Target: ".", Path: "config/prod.env", Line: 4, Column: 9},
 		Decision: findings.DecisionDeny,
 	}
-	fs := []findings.Finding{text, tools, leftpad, requests, lodash, secret}
+	fs := []findings.Finding{text, tools, leftpad, requests, lodash, log4j, secret}
 	findings.Sort(fs)
 	return &findings.Document{
 		SchemaVersion: findings.SchemaVersion,
@@ -145,6 +170,7 @@ func sampleDocument() *findings.Document {
 			Deny: []findings.PolicyResult{
 				{Msg: "GO-2021-0113 (high) in golang.org/x/text@0.3.5 has a fix: upgrade to 0.3.7", ID: text.ID, Policy: "secgate.vulnerabilities"},
 				{Msg: "GO-2021-0113 (high) in golang.org/x/text@0.3.6 has a fix: upgrade to 0.3.7", ID: tools.ID, Policy: "secgate.vulnerabilities"},
+				{Msg: "GHSA-jfh8-c2jp-5v3q (critical) in org.apache.logging.log4j:log4j-core@2.14.1 (api/pom.xml:31): CVE-2021-44228 is in CISA KEV (known exploited, added 2021-12-10); fixed in 2.15.0", ID: log4j.ID, Policy: "secgate.vulnerabilities"},
 				{Msg: "secret found: AWS access key ID", ID: secret.ID, Policy: "secgate.secrets"},
 				{Msg: "3 findings are denied; at most 0 are allowed", Policy: "secgate.limits"},
 				{Msg: "the secret scan did not cover the git history", Policy: "acme.coverage", Rule: &findings.RuleMeta{

@@ -100,11 +100,11 @@ func TestJUnitSample(t *testing.T) {
 	}
 	r := parseJUnit(t, out)
 	checkJUnitCounts(t, r)
-	// 6 findings and 3 policy results about the whole scan (2 deny, 1 warn);
-	// 3 denied findings + 2 denied policy results fail, the waived finding
+	// 7 findings and 3 policy results about the whole scan (2 deny, 1 warn);
+	// 4 denied findings + 2 denied policy results fail, the waived finding
 	// is skipped.
-	if r.Name != "secgate" || r.Tests != 9 || r.Failures != 5 || r.Skipped != 1 || r.Errors != 0 {
-		t.Errorf("testsuites %s: tests=%d failures=%d skipped=%d errors=%d, want 9, 5, 1, 0", r.Name, r.Tests, r.Failures, r.Skipped, r.Errors)
+	if r.Name != "secgate" || r.Tests != 10 || r.Failures != 6 || r.Skipped != 1 || r.Errors != 0 {
+		t.Errorf("testsuites %s: tests=%d failures=%d skipped=%d errors=%d, want 10, 6, 1, 0", r.Name, r.Tests, r.Failures, r.Skipped, r.Errors)
 	}
 	var names []string
 	for _, s := range r.Suites {
@@ -115,10 +115,15 @@ func TestJUnitSample(t *testing.T) {
 	}
 
 	deps := r.Suites[0]
-	if deps.Tests != 5 || deps.Failures != 2 || deps.Skipped != 1 {
+	if deps.Tests != 6 || deps.Failures != 3 || deps.Skipped != 1 {
 		t.Errorf("deps suite: %d tests, %d failures, %d skipped", deps.Tests, deps.Failures, deps.Skipped)
 	}
-	first := deps.Cases[0]
+	// Log4Shell first (critical), its severity naming CISA KEV.
+	if log4j := deps.Cases[0]; log4j.Name != "GHSA-jfh8-c2jp-5v3q org.apache.logging.log4j:log4j-core@2.14.1" || log4j.Failure == nil ||
+		!strings.Contains(log4j.Failure.Text, "Severity: critical, CVSS 10.0, in CISA KEV since 2021-12-10") {
+		t.Errorf("KEV case: %+v", log4j)
+	}
+	first := deps.Cases[1]
 	if first.Name != "GO-2021-0113 golang.org/x/text@0.3.5" || first.Classname != "deps.vulnerability" ||
 		first.File != "go.mod" || first.Line != 12 || first.Failure == nil || first.Failure.Type != "high" ||
 		first.Failure.Message != "GO-2021-0113 (high) in golang.org/x/text@0.3.5 has a fix: upgrade to 0.3.7" {

@@ -287,9 +287,13 @@ func markdownRow(v *view, baseline, reach bool) string {
 		rule = "[" + rule + "](https://osv.dev/vulnerability/" + url.PathEscape(v.rule) + ")"
 	}
 	fixed := strings.Join(fixedVersions(v.Finding), ", ")
+	sev := string(severityOf(v.Severity))
+	if kevOf(v.Finding) != nil {
+		sev += " **" + kevMarker + "**"
+	}
 	cells := []string{
 		decisionBadge(v.Decision),
-		string(severityOf(v.Severity)),
+		sev,
 		rule,
 		mdCell(truncate(markdownSubject(v), mdMaxCell)),
 		mdCell(truncate(oneLine(fixed), mdMaxCell)),

@@ -23,7 +23,7 @@ func TestMarkdownBanner(t *testing.T) {
 		doc  *findings.Document
 		want string
 	}{
-		{"sample", sampleDocument(), "### ❌ secgate: FAIL — 3 denied, 1 warning, 1 waived · 2 policy failures, 1 policy warning"},
+		{"sample", sampleDocument(), "### ❌ secgate: FAIL — 4 denied, 1 warning, 1 waived · 2 policy failures, 1 policy warning"},
 		{"pass, nothing", &findings.Document{Decision: &findings.Decision{Result: findings.ResultPass}}, "### ✅ secgate: PASS — no findings"},
 		{"no decision", &findings.Document{Findings: []findings.Finding{vuln("", findings.SeverityLow)}}, "### ❔ secgate: NO DECISION — 0 denied, 0 warnings"},
 		{"pass with warnings", &findings.Document{
@@ -59,7 +59,7 @@ func TestMarkdownBaseline(t *testing.T) {
 		t.Errorf("banner without the new findings:\n%s", out)
 	}
 	if !strings.Contains(out, "| Decision | Severity | Rule | Package / location | Fixed in | Baseline |") ||
-		strings.Count(out, "| new |") != 1 || strings.Count(out, "| existing |") != 5 {
+		strings.Count(out, "| new |") != 1 || strings.Count(out, "| existing |") != 6 {
 		t.Errorf("no baseline column:\n%s", out)
 	}
 }

@@ -376,6 +376,10 @@ type ruleInfo struct {
 	references []string
 	ecosystems []string
 	seen       map[string]bool // the packages listed, by pkgRow key
+	// kev and epss are the advisory's exploitation data (the same for
+	// every finding of it), nil when it has none.
+	kev  *findings.KEV
+	epss *findings.EPSS
 }
 
 // pkgRow is an affected package in a rule's help.
@@ -408,6 +412,12 @@ func (ri *ruleInfo) add(f findings.Finding) {
 		}
 		ri.aliases = appendNew(ri.aliases, v.Aliases...)
 		ri.references = appendNew(ri.references, v.References...)
+		if ri.kev == nil {
+			ri.kev = v.KEV
+		}
+		if ri.epss == nil {
+			ri.epss = v.EPSS
+		}
 	}
 	if p := f.Package; p != nil {
 		row := pkgRow{Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem, Fixed: strings.Join(fixedVersions(f), ", "), Reach: reachText(f.Reachability)}
@@ -589,7 +599,7 @@ func findingRule(ri *ruleInfo) *sarif.ReportingDescriptor {
 		tags = tags[:10]
 	}
 
-	h := findingHelp{ID: ri.id, Short: short, Severity: ri.severity, CVSS: ri.cvss, Aliases: sortedCopy(ri.aliases), References: ri.references}
+	h := findingHelp{ID: ri.id, Short: short, Severity: ri.severity, CVSS: ri.cvss, KEV: ri.kev, EPSS: ri.epss, Aliases: sortedCopy(ri.aliases), References: ri.references}
 	if ri.details != short {
 		h.Details = ri.details
 	}
@@ -601,10 +611,30 @@ func findingRule(ri *ruleInfo) *sarif.ReportingDescriptor {
 		WithFullDescription(sarif.NewMultiformatMessageString(full)).
 		WithHelp(sarif.NewMultiformatMessageString(text).WithMarkdown(md)).
 		WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(severityLevel(ri.severity))).
-		WithProperties(sarif.Properties{
+		WithProperties(exploitProperties(sarif.Properties{
 			"tags":              tags,
 			"security-severity": fmt.Sprintf("%.1f", ri.score),
-		})
+		}, ri.kev, ri.epss))
+}
+
+// exploitProperties adds a rule's exploitation data to its properties:
+// kev (true), kev-cve, kev-date-added, kev-due-date, kev-known-ransomware;
+// epss (the score), epss-percentile, epss-date, epss-cve.
+func exploitProperties(props sarif.Properties, kev *findings.KEV, epss *findings.EPSS) sarif.Properties {
+	if kev != nil {
+		props["kev"] = true
+		props["kev-cve"] = kev.CVE
+		props["kev-date-added"] = kev.DateAdded
+		props["kev-due-date"] = kev.DueDate
+		props["kev-known-ransomware"] = kev.KnownRansomware
+	}
+	if epss != nil {
+		props["epss"] = epss.Score
+		props["epss-percentile"] = epss.Percentile
+		props["epss-date"] = epss.Date
+		props["epss-cve"] = epss.CVE
+	}
+	return props
 }
 
 func policyRule() *sarif.ReportingDescriptor {

@@ -193,7 +193,7 @@ func TestSARIFMapping(t *testing.T) {
 			t.Errorf("rule %s: security-severity %v", r.ID, s)
 		}
 	}
-	wantIDs := []string{"ACME-001", "GHSA-0000-0000-0001", "GHSA-j8r2-6x86-q33q", "GHSA-jf85-cpcp-j695", "GO-2021-0113", "aws-access-key-id", PolicyRuleID}
+	wantIDs := []string{"ACME-001", "GHSA-0000-0000-0001", "GHSA-j8r2-6x86-q33q", "GHSA-jf85-cpcp-j695", "GHSA-jfh8-c2jp-5v3q", "GO-2021-0113", "aws-access-key-id", PolicyRuleID}
 	if !slices.Equal(ids, wantIDs) {
 		t.Errorf("rules %v, want %v", ids, wantIDs)
 	}
@@ -425,7 +425,7 @@ func TestSARIFTruncation(t *testing.T) {
 
 func TestSARIFMaxResultsOption(t *testing.T) {
 	doc := sampleDocument()
-	if got := len(parseSARIF(t, render(t, FormatSARIF, Options{MaxResults: -1}, doc)).Runs[0].Results); got != 9 {
+	if got := len(parseSARIF(t, render(t, FormatSARIF, Options{MaxResults: -1}, doc)).Runs[0].Results); got != 10 {
 		t.Errorf("no cap: %d results", got)
 	}
 	run := parseSARIF(t, render(t, FormatSARIF, Options{MaxResults: 3}, doc)).Runs[0]
@@ -433,9 +433,9 @@ func TestSARIFMaxResultsOption(t *testing.T) {
 	for _, r := range run.Results {
 		levels = append(levels, r.RuleID+":"+r.Level)
 	}
-	// The two policy denials about the document first, then the critical
-	// secret, in output order.
-	want := []string{"aws-access-key-id:error", "ACME-001:error", "secgate-policy:error"}
+	// The two policy denials about the document first, then the most
+	// severe finding (Log4Shell, CVSS 10.0), in output order.
+	want := []string{"GHSA-jfh8-c2jp-5v3q:error", "ACME-001:error", "secgate-policy:error"}
 	if !slices.Equal(levels, want) {
 		t.Errorf("kept %v, want %v", levels, want)
 	}
@@ -726,5 +726,57 @@ func TestSARIFPolicyRuleIDs(t *testing.T) {
 		if rule.ID == "VULN-1" {
 			t.Error("a rule was made for metadata of a result about a finding")
 		}
+	}
+}
+
+// A rule whose advisory is in CISA KEV carries the entry and the EPSS score
+// in its properties, and its help says so; others carry neither.
+func TestSARIFExploitProperties(t *testing.T) {
+	out := render(t, FormatSARIF, Options{}, sampleDocument())
+	var log struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct {
+						ID         string                `json:"id"`
+						Help       struct{ Text string } `json:"help"`
+						Properties map[string]any        `json:"properties"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(out, &log); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range log.Runs[0].Tool.Driver.Rules {
+		p := r.Properties
+		if r.ID != "GHSA-jfh8-c2jp-5v3q" {
+			if _, ok := p["kev"]; ok {
+				t.Errorf("rule %s: kev %v", r.ID, p["kev"])
+			}
+			if _, ok := p["epss"]; ok {
+				t.Errorf("rule %s: epss %v", r.ID, p["epss"])
+			}
+			continue
+		}
+		found = true
+		want := map[string]any{
+			"kev": true, "kev-cve": "CVE-2021-44228", "kev-date-added": "2021-12-10", "kev-due-date": "2021-12-24", "kev-known-ransomware": true,
+			"epss": 0.99999, "epss-percentile": 1.0, "epss-date": "2026-09-29", "epss-cve": "CVE-2021-44228",
+		}
+		for k, v := range want {
+			if p[k] != v {
+				t.Errorf("property %s = %v, want %v", k, p[k], v)
+			}
+		}
+		if !strings.Contains(r.Help.Text, "Known exploited: CVE-2021-44228 is in CISA's Known Exploited Vulnerabilities catalog since 2021-12-10 (remediation due 2021-12-24; known to be used in ransomware campaigns).") ||
+			!strings.Contains(r.Help.Text, "EPSS: CVE-2021-44228 scores 0.99999 (percentile 1) on 2026-09-29") {
+			t.Errorf("help:\n%s", r.Help.Text)
+		}
+	}
+	if !found {
+		t.Error("no rule for GHSA-jfh8-c2jp-5v3q")
 	}
 }

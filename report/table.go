@@ -181,7 +181,7 @@ func tableRow(v *view) []string {
 	}
 	return []string{
 		decision,
-		string(severityOf(v.Severity)),
+		severityCell(v.Finding),
 		oneLine(tablePackage(v)),
 		oneLine(v.RuleID),
 		oneLine(fixed),
@@ -199,7 +199,11 @@ func (o *tableOutputter) writeRows(buf *bytes.Buffer, rows [][]string) {
 		}
 	}
 	if o.opts.Width > 0 {
-		fitWidths(widths, o.opts.Width)
+		tiers := shrinkable
+		if len(widths) > len(tableHeader) { // REACHABILITY: shrinks with the widest
+			tiers = append([][]int{append(slices.Clone(shrinkable[0]), len(tableHeader))}, shrinkable[1:]...)
+		}
+		fitWidths(widths, o.opts.Width, tiers)
 	}
 	for r, row := range rows {
 		var line strings.Builder
@@ -212,7 +216,8 @@ func (o *tableOutputter) writeRows(buf *bytes.Buffer, rows [][]string) {
 			case i == colDecision:
 				text = o.paint(cell, decisionColor(cell))
 			case i == colSeverity:
-				text = o.paint(cell, severityColor(findings.Severity(cell)))
+				sev, _, _ := strings.Cut(cell, " ") // "medium KEV"
+				text = o.paint(cell, severityColor(findings.Severity(sev)))
 			}
 			line.WriteString(text)
 			if i < len(row)-1 {
@@ -226,7 +231,7 @@ func (o *tableOutputter) writeRows(buf *bytes.Buffer, rows [][]string) {
 
 // fitWidths shrinks the shrinkable columns until the table fits in width or
 // no column can shrink further.
-func fitWidths(widths []int, width int) {
+func fitWidths(widths []int, width int, shrinkable [][]int) {
 	total := colGap * (len(widths) - 1)
 	for _, w := range widths {
 		total += w

@@ -42,6 +42,11 @@ var (
 	GoMod      = Kind{"go.mod", 16 << 20}
 	Database   = Kind{"offline database file", 0}
 	DBRecord   = Kind{"offline database fetch record", 1 << 20}
+	// The exploitation data beside an offline database: the KEV catalog
+	// is about 1.3 MiB, the gzipped EPSS scores about 2 MiB (11 MiB
+	// unzipped; package exploits caps that).
+	KEV  = Kind{"CISA KEV catalog", 64 << 20}
+	EPSS = Kind{"EPSS scores file", 64 << 20}
 )
 
 // ErrUnsafe is wrapped by every refusal: not a regular file, a link out of

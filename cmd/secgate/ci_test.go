@@ -199,7 +199,7 @@ func TestDBDownload(t *testing.T) {
 	}))
 	defer srv.Close()
 	dir := t.TempDir()
-	r := secgate(t, "db", "download", "--dir", dir, "--ecosystems", "Go,npm", "--url", srv.URL)
+	r := secgate(t, "db", "download", "--exploit-data=false", "--dir", dir, "--ecosystems", "Go,npm", "--url", srv.URL)
 	if r.code != exitPass || !strings.Contains(r.stdout, "Go: ") {
 		t.Fatalf("exit %d: %s %s", r.code, r.stdout, r.stderr)
 	}
@@ -212,7 +212,7 @@ func TestDBDownload(t *testing.T) {
 			t.Errorf("fetch record of %s: %+v, %v", eco, rec, err)
 		}
 	}
-	if r = secgate(t, "db", "download", "--dir", dir, "--ecosystems", "Hex", "--url", srv.URL); r.code != exitError || !strings.Contains(r.stderr, "not a zip") || !strings.Contains(r.stderr, "download OSV database Hex: GET "+srv.URL+"/Hex/all.zip") {
+	if r = secgate(t, "db", "download", "--exploit-data=false", "--dir", dir, "--ecosystems", "Hex", "--url", srv.URL); r.code != exitError || !strings.Contains(r.stderr, "not a zip") || !strings.Contains(r.stderr, "download OSV database Hex: GET "+srv.URL+"/Hex/all.zip") {
 		t.Errorf("broken zip: exit %d: %s", r.code, r.stderr)
 	}
 	// A bad download keeps the database in place.
@@ -221,21 +221,21 @@ func TestDBDownload(t *testing.T) {
 		t.Fatal(err)
 	}
 	breakGo.Store(true)
-	if r = secgate(t, "db", "download", "--dir", dir, "--ecosystems", "Go", "--url", srv.URL); r.code != exitError {
+	if r = secgate(t, "db", "download", "--exploit-data=false", "--dir", dir, "--ecosystems", "Go", "--url", srv.URL); r.code != exitError {
 		t.Errorf("broken Go zip: exit %d", r.code)
 	}
 	if after, err := os.ReadFile(filepath.Join(dir, "Go", "all.zip")); err != nil || !bytes.Equal(before, after) {
 		t.Errorf("a failed download replaced Go/all.zip (err %v)", err)
 	}
-	if r = secgate(t, "db", "download", "--dir", dir, "--ecosystems", "Hackage", "--url", srv.URL); r.code != exitError || !strings.Contains(r.stderr, "404 Not Found") {
+	if r = secgate(t, "db", "download", "--exploit-data=false", "--dir", dir, "--ecosystems", "Hackage", "--url", srv.URL); r.code != exitError || !strings.Contains(r.stderr, "404 Not Found") {
 		t.Errorf("404: exit %d: %s", r.code, r.stderr)
 	}
 	// Names are OSV's, checked before any download.
 	requests.Store(0)
-	if r = secgate(t, "db", "download", "--dir", dir, "--ecosystems", "npm,go", "--url", srv.URL); r.code != exitError || !strings.Contains(r.stderr, `"go" (did you mean "Go"?)`) || requests.Load() != 0 {
+	if r = secgate(t, "db", "download", "--exploit-data=false", "--dir", dir, "--ecosystems", "npm,go", "--url", srv.URL); r.code != exitError || !strings.Contains(r.stderr, `"go" (did you mean "Go"?)`) || requests.Load() != 0 {
 		t.Errorf("go for Go: exit %d after %d requests: %s", r.code, requests.Load(), r.stderr)
 	}
-	if r = secgate(t, "db", "download", "--dir", dir, "--ecosystems", "Go", "--attempts", "0", "--url", srv.URL); r.code != exitError {
+	if r = secgate(t, "db", "download", "--exploit-data=false", "--dir", dir, "--ecosystems", "Go", "--attempts", "0", "--url", srv.URL); r.code != exitError {
 		t.Errorf("--attempts 0: exit %d", r.code)
 	}
 }

@@ -139,7 +139,7 @@ func insideRepository(key, v, repo string) error {
 
 // pathKeys are the flags whose values are local files or directories.
 var pathKeys = map[string]bool{
-	"output": true, "baseline": true, "offline-db": true, "policy": true, "data": true,
+	"output": true, "baseline": true, "offline-db": true, "exploit-db": true, "policy": true, "data": true,
 	"waivers": true, "policy-bundle": true, "bundle-verification-key": true,
 	"secrets-config": true, "dockerfile": true, "image": true, "vex": true,
 }

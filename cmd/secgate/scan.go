@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/secgate/secgate/exploits"
 	"github.com/secgate/secgate/findings"
 	"github.com/secgate/secgate/gate"
 	"github.com/secgate/secgate/osv"
@@ -37,6 +38,7 @@ type scanFlags struct {
 	config        string
 	quiet         bool
 	offlineDB     string
+	exploitDB     string
 	maxDBAge      ageFlag
 	osvAPI        string
 	noIgnore      bool
@@ -56,6 +58,7 @@ type scanFlags struct {
 	maxLayers     int
 	maxFileViews  int64
 	registryTO    time.Duration
+	severity      []string
 	policy        policyFlags
 	// inputOnly prints the policy input instead of the reports (secgate
 	// policy input).
@@ -73,6 +76,8 @@ type policyFlags struct {
 	failOn     string
 	timeout    time.Duration
 	allowNet   bool
+	// ignoreUnfixed sets data.secgate.config.ignore_unfixed.
+	ignoreUnfixed bool
 }
 
 func (p *policyFlags) register(fl *pflag.FlagSet) {
@@ -85,6 +90,7 @@ func (p *policyFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&p.failOn, "fail-on", "high", "lowest `severity` the default policy denies: critical, high, medium or low")
 	fl.DurationVar(&p.timeout, "policy-timeout", 30*time.Second, "bound on the policy evaluation")
 	fl.BoolVar(&p.allowNet, "policy-allow-net", false, "let policies call OPA's network built-ins (http.send, net.lookup_ip_addr); never with --offline-db")
+	fl.BoolVar(&p.ignoreUnfixed, "ignore-unfixed", false, "vulnerabilities without a fixed version only warn (\"no fix yet\"), whatever their severity, KEV entry or EPSS score (data.secgate.config.ignore_unfixed)")
 }
 
 func (p *policyFlags) options() (gate.PolicyOptions, error) {
@@ -92,7 +98,7 @@ func (p *policyFlags) options() (gate.PolicyOptions, error) {
 	if err != nil || failOn == findings.SeverityUnknown {
 		return gate.PolicyOptions{}, fmt.Errorf("invalid --fail-on %q: want critical, high, medium or low", p.failOn)
 	}
-	o := gate.PolicyOptions{Paths: p.paths, DataPaths: p.data, NoDefaults: p.noDefaults, Waivers: p.waivers, FailOn: failOn, Timeout: p.timeout, AllowNet: p.allowNet}
+	o := gate.PolicyOptions{Paths: p.paths, DataPaths: p.data, NoDefaults: p.noDefaults, Waivers: p.waivers, FailOn: failOn, Timeout: p.timeout, AllowNet: p.allowNet, IgnoreUnfixed: p.ignoreUnfixed}
 	if p.bundle != "" {
 		o.Bundle = policies.BundleOptions{Source: p.bundle, VerificationKey: p.bundleKey}
 	} else if p.bundleKey != "" {
@@ -145,6 +151,14 @@ of the OSV export laid out as DIR/<Ecosystem>/all.zip (for example
 DIR/Go/all.zip, DIR/npm/all.zip); offline mode makes no network call, and a
 missing ecosystem file is an error, never a pass.
 
+Exploitation data: when DIR (or --exploit-db DIR) holds CISA's KEV catalog
+(known_exploited_vulnerabilities.json) and FIRST's EPSS scores
+(epss_scores-current.csv.gz), as secgate db download writes them, findings
+whose CVE is listed carry vulnerability.kev and .epss, and the default policy
+denies every finding in KEV whatever its severity and --fail-on
+(data.secgate.config.deny_kev, min_epss). Without the files, or online
+without --exploit-db, findings carry neither.
+
 ` + exitCodeHelp,
 		Example: `  secgate scan .
   secgate scan --offline-db ~/osv --format sarif --output secgate.sarif .
@@ -192,6 +206,8 @@ missing ecosystem file is an error, never a pass.
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no summary or progress on stderr")
 	fl.StringVar(&f.offlineDB, "offline-db", os.Getenv("SECGATE_OFFLINE_DB"), "match offline against the OSV export in `DIR` (DIR/<Ecosystem>/all.zip); env SECGATE_OFFLINE_DB")
 	fl.Var(&f.maxDBAge, "max-db-age", "with --offline-db, warn of each ecosystem file the scan uses that was fetched longer than `DURATION` ago (e.g. 7d, 36h; per DIR/"+osv.RecordFile+", else the file's modification time); the warning alone never fails the gate (default 0: off)")
+	fl.StringVar(&f.exploitDB, "exploit-db", "", "read CISA KEV and FIRST EPSS from `DIR` ("+exploits.KEVFile+", "+exploits.EPSSFile+"; default: the --offline-db DIR); online without it, findings carry no exploitation data")
+	fl.StringSliceVar(&f.severity, "severity", nil, "show only findings of these `severities` (critical,high,medium,low,unknown) in the reports; the policy still decides on all of them, so the decision and the exit code do not change")
 	fl.StringVar(&f.osvAPI, "osv-api", envOr("SECGATE_OSV_API", ""), "base `URL` of the OSV API (default https://api.osv.dev); env SECGATE_OSV_API")
 	fl.BoolVar(&f.noIgnore, "no-ignore", false, "also scan files that .gitignore excludes")
 	fl.BoolVar(&f.strict, "strict", false, "a requirements file's missing -r include is an error, not a warning")
@@ -231,7 +247,11 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 	}
 	popts.Warn = func(msg string) { warnf(stderr, "%s", msg) }
 	popts.Print = stderr // what policies print(), even with --quiet: the author asked for it
-	var maxSize int64    // no limit
+	show, err := parseSeverities(f.severity)
+	if err != nil {
+		return nil, "", err
+	}
+	var maxSize int64 // no limit
 	if f.maxFileSize != "" {
 		if maxSize, err = parseSize(f.maxFileSize); err != nil {
 			return nil, "", fmt.Errorf("invalid --max-file-size %q: %w", f.maxFileSize, err)
@@ -296,6 +316,7 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 		Images:      f.images,
 		Config:      configFile,
 		OfflineDB:   f.offlineDB,
+		ExploitDB:   f.exploitDB,
 		MaxDBAge:    time.Duration(f.maxDBAge),
 		OSVAPI:      f.osvAPI,
 		Exclude:     f.exclude,
@@ -328,6 +349,8 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 		return doc, "", writePolicyInput(stdout, doc)
 	}
 	start, end := scanTimes(start, time.Now())
+	// --severity narrows what the reports show, not what was decided.
+	shown, hidden := shownDocument(doc, show)
 	sarifFile := ""
 	// Every report is rendered before any is written, and the files are
 	// renamed into place only when all are written: a run that fails
@@ -339,7 +362,7 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 			return nil, "", err
 		}
 		var buf bytes.Buffer
-		if err := out.Output(&buf, doc); err != nil {
+		if err := out.Output(&buf, shown); err != nil {
 			return nil, "", fmt.Errorf("write %s report: %w", o.format, err)
 		}
 		rendered[i] = buf.Bytes()
@@ -352,11 +375,67 @@ func runScan(cmd *cobra.Command, path, configFile string, f scanFlags, stdout, s
 	}
 	if !f.quiet {
 		writeSummary(stderr, doc)
+		if hidden > 0 {
+			say(stderr, "secgate: %d of %d findings hidden from the reports by --severity %s (the decision covers them all)", hidden, len(doc.Findings), strings.Join(f.severity, ","))
+		}
 	}
 	if doc.Decision.Result == findings.ResultFail {
-		return doc, sarifFile, errDenied
+		return shown, sarifFile, errDenied
 	}
-	return doc, sarifFile, nil
+	return shown, sarifFile, nil
+}
+
+// parseSeverities reads --severity; nil shows every finding.
+func parseSeverities(values []string) (map[findings.Severity]bool, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	show := map[findings.Severity]bool{}
+	for _, v := range values {
+		sev, err := findings.ParseSeverity(v)
+		if err != nil {
+			return nil, fmt.Errorf("invalid --severity %q: want critical, high, medium, low or unknown", v)
+		}
+		show[sev] = true
+	}
+	return show, nil
+}
+
+// shownDocument is doc as the reports show it with --severity: the findings
+// of the severities in show, and the policy results about them or about
+// the whole scan. The decision's result is the policy's, unchanged, and so
+// is the exit code. It returns how many findings it leaves out; doc itself
+// when show is nil.
+func shownDocument(doc *findings.Document, show map[findings.Severity]bool) (*findings.Document, int) {
+	if show == nil {
+		return doc, 0
+	}
+	out := *doc
+	out.Findings = make([]findings.Finding, 0, len(doc.Findings))
+	hidden := map[string]bool{}
+	for _, f := range doc.Findings {
+		if show[f.Severity] {
+			out.Findings = append(out.Findings, f)
+		} else {
+			hidden[f.ID] = true
+		}
+	}
+	if len(hidden) == 0 {
+		return doc, 0
+	}
+	if d := doc.Decision; d != nil {
+		keep := func(rs []findings.PolicyResult) []findings.PolicyResult {
+			kept := make([]findings.PolicyResult, 0, len(rs))
+			for _, r := range rs {
+				if !hidden[r.ID] {
+					kept = append(kept, r)
+				}
+			}
+			return kept
+		}
+		out.Decision = &findings.Decision{Result: d.Result, Deny: keep(d.Deny), Warn: keep(d.Warn), Waived: keep(d.Waived)}
+	}
+	return &out, len(doc.Findings) - len(out.Findings)
 }
 
 // scanTimes returns the scan's start and end times, which only the GitLab

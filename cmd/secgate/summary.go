@@ -34,7 +34,17 @@ func writeSummary(w io.Writer, doc *findings.Document) {
 	for _, s := range findings.Severities {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 	}
-	say(w, "secgate: %d findings: %s", len(doc.Findings), strings.Join(parts, ", "))
+	kev := 0
+	for _, f := range doc.Findings {
+		if v := f.Vulnerability; v != nil && v.KEV != nil {
+			kev++
+		}
+	}
+	exploited := ""
+	if kev > 0 {
+		exploited = fmt.Sprintf("; %d in CISA KEV (known exploited)", kev)
+	}
+	say(w, "secgate: %d findings: %s%s", len(doc.Findings), strings.Join(parts, ", "), exploited)
 
 	d := doc.Decision
 	verdict := "PASS"

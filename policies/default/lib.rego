@@ -27,6 +27,26 @@ default unknown_severity := "deny"
 
 unknown_severity := data.secgate.config.unknown_severity
 
+# deny_kev denies every vulnerability finding whose CVE is in CISA's Known
+# Exploited Vulnerabilities catalog (vulnerability.kev), whatever its
+# severity and fail_on.
+default deny_kev := true
+
+deny_kev := data.secgate.config.deny_kev
+
+# min_epss, when set to a number from 0 to 1, denies every vulnerability
+# finding whose EPSS score (vulnerability.epss.score) is at least min_epss,
+# whatever its severity. null (the default) denies none by its score.
+default min_epss := null
+
+min_epss := data.secgate.config.min_epss
+
+# ignore_unfixed makes a vulnerability finding without a fixed version only
+# warn ("no fix yet"), whatever else would deny it (--ignore-unfixed).
+default ignore_unfixed := false
+
+ignore_unfixed := data.secgate.config.ignore_unfixed
+
 # config_errors lists invalid settings. Policies deny on them so that a typo
 # never switches the gate off (secgate also rejects them before evaluating).
 config_errors contains msg if {
@@ -37,6 +57,28 @@ config_errors contains msg if {
 config_errors contains msg if {
 	not unknown_severity_values[unknown_severity]
 	msg := sprintf("invalid data.secgate.config.unknown_severity %v: want deny or warn", [unknown_severity])
+}
+
+config_errors contains msg if {
+	not is_boolean(deny_kev)
+	msg := sprintf("invalid data.secgate.config.deny_kev %v: want true or false", [deny_kev])
+}
+
+config_errors contains msg if {
+	not is_boolean(ignore_unfixed)
+	msg := sprintf("invalid data.secgate.config.ignore_unfixed %v: want true or false", [ignore_unfixed])
+}
+
+config_errors contains msg if {
+	min_epss != null
+	not valid_min_epss
+	msg := sprintf("invalid data.secgate.config.min_epss %v: want a number from 0 to 1", [min_epss])
+}
+
+valid_min_epss if {
+	is_number(min_epss)
+	min_epss >= 0
+	min_epss <= 1
 }
 
 # findings_by_kind groups the findings by kind. OPA indexes the inner

@@ -39,3 +39,17 @@ test_location if {
 	lib.location({"path": "go.mod"}) == "go.mod"
 	lib.location({"path": "go.mod", "line": 0}) == "go.mod"
 }
+
+test_exploit_defaults if {
+	lib.deny_kev == true
+	lib.min_epss == null
+	lib.ignore_unfixed == false
+	count(lib.config_errors) == 0 with data.secgate.config as {"deny_kev": false, "min_epss": 0.5, "ignore_unfixed": true}
+	count(lib.config_errors) == 0 with data.secgate.config as {"min_epss": 0}
+	count(lib.config_errors) == 0 with data.secgate.config as {"min_epss": 1}
+}
+
+test_invalid_exploit_config if {
+	errs := lib.config_errors with data.secgate.config as {"deny_kev": "no", "ignore_unfixed": "yes", "min_epss": 2}
+	count(errs) == 3
+}
