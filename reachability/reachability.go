@@ -117,6 +117,9 @@ func (a *Analyzer) run(ctx context.Context, name, local, shown, mode string, vul
 		// What go list says names the module's directory on this machine:
 		// reports name it as the scan does.
 		reason := strings.ReplaceAll(why(err, stderr.String()), local, shown)
+		if strings.Contains(reason, "no packages matched") {
+			reason = "the module has no Go packages to analyze (a go.mod without source)"
+		}
 		return unknown(fs, name, mode, strings.ReplaceAll(reason, db, "DB"))
 	}
 	res, err := parse(&stdout)
