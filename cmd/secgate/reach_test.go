@@ -150,6 +150,49 @@ func TestReachability(t *testing.T) {
 		t.Errorf("offline scans made network requests: %q", reqs)
 	}
 
+	// An OpenVEX not_affected statement for GO-2021-0113 on the calling
+	// program (its module, golang.org/x/text as subcomponent), against the
+	// database that holds only that advisory: waived, exit 0, the
+	// justification in the JSON and as a SARIF suppression; the same
+	// statement about another program changes nothing.
+	for _, tc := range []struct {
+		product string
+		code    int
+	}{{"pkg:golang/example.com/accept", exitPass}, {"pkg:golang/example.com/other", exitDenied}} {
+		doc := `{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/accept", "author": "accept team",
+  "timestamp": "2024-06-04T10:00:00Z", "version": 1, "statements": [{"vulnerability": {"name": "GO-2021-0113"},
+  "products": [{"@id": "` + tc.product + `", "subcomponents": [{"@id": "pkg:golang/golang.org/x/text@v0.3.5"}]}],
+  "status": "not_affected", "justification": "vulnerable_code_cannot_be_controlled_by_adversary",
+  "impact_statement": "only our proxy sets Accept-Language"}]}`
+		vexFile := filepath.Join(t.TempDir(), "accept.openvex.json")
+		write(t, vexFile, doc)
+		sarifFile, jsonFile := filepath.Join(t.TempDir(), "r.sarif"), filepath.Join(t.TempDir(), "r.json")
+		r := secgateChild(t, childOptions{env: env}, "scan", "--offline-db", absOfflineDB(t), "--scanners", "deps", "--vex", vexFile, "-f", "json", "-f", "sarif", "-o", jsonFile, "-o", sarifFile, src["accept"])
+		if r.code != tc.code {
+			t.Fatalf("VEX on %s: exit %d, want %d\n%s", tc.product, r.code, tc.code, r.stderr)
+		}
+		report, err := os.ReadFile(jsonFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := decode(t, string(report)).Findings[0]
+		sarif, err := os.ReadFile(sarifFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		suppressed := strings.Contains(string(sarif), `"justification": "VEX not_affected`) || strings.Contains(string(sarif), "vulnerable_code_cannot_be_controlled_by_adversary")
+		if tc.code == exitPass {
+			if f.Decision != findings.DecisionWaived || f.VEX == nil || f.VEX.Justification != "vulnerable_code_cannot_be_controlled_by_adversary" || !suppressed {
+				t.Errorf("VEX on the program: decision %s, vex %+v, SARIF suppression %v", f.Decision, f.VEX, suppressed)
+			}
+			if f.Reachability == nil || f.Reachability.Status != findings.ReachCalled {
+				t.Errorf("the waived finding lost its analysis: %+v", f.Reachability)
+			}
+		} else if f.Decision != findings.DecisionDeny || f.VEX != nil || suppressed {
+			t.Errorf("VEX on another program: decision %s, vex %+v, SARIF suppression %v", f.Decision, f.VEX, suppressed)
+		}
+	}
+
 	// --reachability=off: the findings carry no analysis and are denied.
 	r := secgateChild(t, childOptions{env: env}, "scan", "--offline-db", db, "--scanners", "deps", "--reachability=off", "-f", "json", src["english"])
 	if r.code != exitDenied {
