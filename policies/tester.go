@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -13,6 +14,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/format"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
+	"github.com/open-policy-agent/opa/v1/topdown"
+	"github.com/open-policy-agent/opa/v1/topdown/lineage"
 )
 
 // TestResult is the outcome of one Rego test rule.
@@ -27,15 +30,39 @@ type TestResult struct {
 	Duration time.Duration
 	// Output is what the test printed with print().
 	Output string
+	// Explain is the test's evaluation trace, as opa test --explain prints
+	// it, when TestOptions.Explain asked for one (for "fails", only of a
+	// test that did not pass).
+	Explain string
+}
+
+// explain formats a test's trace for mode ("fails" or "full"), as opa
+// test --explain does: the failed expressions only of a failing test, or
+// every step.
+func explain(mode string, pass bool, trace []*topdown.Event) string {
+	if len(trace) == 0 {
+		return ""
+	}
+	switch {
+	case mode == "fails" && !pass:
+		trace = lineage.Fails(trace)
+	case mode == "full":
+		trace = lineage.Full(trace)
+	default:
+		return ""
+	}
+	var b strings.Builder
+	topdown.PrettyTraceWithLocation(&b, trace)
+	return b.String()
 }
 
 // Coverage is the share of a module's expressions the tests evaluated.
 type Coverage struct {
-	File      string
-	Percent   float64
-	Missed    []string // "file:line" ranges not covered
-	Covered   int
-	Uncovered int
+	File      string   `json:"file"`
+	Percent   float64  `json:"percent"`
+	Missed    []string `json:"not_covered,omitempty"` // "file:line-line" ranges not covered
+	Covered   int      `json:"covered_lines"`
+	Uncovered int      `json:"not_covered_lines"`
 }
 
 // TestOptions configure RunTests.
@@ -50,6 +77,12 @@ type TestOptions struct {
 	Timeout      time.Duration
 	// AllowNet is as for Options.
 	AllowNet bool
+	// Run, when set, is a regular expression: only the tests whose name
+	// (data.PACKAGE.test_x) it matches run, as opa test --run.
+	Run string
+	// Explain traces the tests: "fails" (the failed expressions of a
+	// failing test), "full" (every step of every test); "" for none.
+	Explain string
 }
 
 // RunTests runs the test_ rules of the modules with OPA's tester, in strict
@@ -94,7 +127,19 @@ func RunTests(ctx context.Context, opts TestOptions) ([]TestResult, []Coverage, 
 		SetModules(modules).
 		RaiseBuiltinErrors(true).
 		CapturePrintOutput(true).
+		EnableTracing(opts.Explain != "").
 		SetTimeout(timeout)
+	if opts.Run != "" {
+		if _, err := regexp.Compile(opts.Run); err != nil {
+			return nil, nil, fmt.Errorf("--run %q: %w", opts.Run, err)
+		}
+		runner = runner.Filter(opts.Run)
+	}
+	switch opts.Explain {
+	case "", "fails", "full":
+	default:
+		return nil, nil, fmt.Errorf("--explain %q: want fails or full", opts.Explain)
+	}
 	var cov *cover.Cover
 	if opts.Coverage {
 		cov = cover.New()
@@ -120,6 +165,7 @@ func RunTests(ctx context.Context, opts TestOptions) ([]TestResult, []Coverage, 
 			tr.Err = r.Error
 			tr.Pass = false
 		}
+		tr.Explain = explain(opts.Explain, tr.Pass, r.Trace)
 		results = append(results, tr)
 	}
 	slices.SortFunc(results, func(a, b TestResult) int { return strings.Compare(a.Name, b.Name) })

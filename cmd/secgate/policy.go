@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,10 @@ func newPolicyTestCmd(stdout io.Writer) *cobra.Command {
 		data       []string
 		verbose    bool
 		allowNet   bool
+		run        string
+		format     string
+		threshold  float64
+		explain    string
 	)
 	cmd := &cobra.Command{
 		Use:   "test [PATH...]",
@@ -47,11 +52,23 @@ func newPolicyTestCmd(stdout io.Writer) *cobra.Command {
 		Long: `Test runs every test_ rule of the .rego files under PATH (with their _test.rego
 files) with OPA's tester, in strict mode with built-in errors raised, and prints
 PASS or FAIL per test. The embedded default policies are loaded too (so tests
-may use data.secgate.lib) unless --no-default-policies. Exit code 1 when a test
-fails.`,
+may use data.secgate.lib) unless --no-default-policies. As opa test: --run
+selects tests by a regular expression over their names, --explain fails|full
+prints evaluation traces, --threshold fails a run whose coverage is below a
+percentage, --format json prints the results as JSON. Exit code 1 when a test
+fails or coverage is below the threshold.`,
+		Example: `  secgate policy test team/
+  secgate policy test --run 'licenses_test' --explain fails team/
+  secgate policy test --threshold 90 --format json team/`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				args = []string{"."}
+			}
+			if format != "text" && format != "json" {
+				return fmt.Errorf("invalid --format %q: want text or json", format)
+			}
+			if threshold < 0 || threshold > 100 {
+				return fmt.Errorf("invalid --threshold %v: want a percentage, 0 to 100", threshold)
 			}
 			mods, err := policies.LoadTestModules("", args)
 			if err != nil {
@@ -61,40 +78,38 @@ fails.`,
 			if err != nil {
 				return err
 			}
-			results, cov, err := policies.RunTests(cmd.Context(), policies.TestOptions{Modules: mods, WithDefaults: !noDefaults, Data: d, Coverage: coverage, AllowNet: allowNet})
+			results, cov, err := policies.RunTests(cmd.Context(), policies.TestOptions{
+				Modules: mods, WithDefaults: !noDefaults, Data: d, Coverage: coverage || threshold > 0,
+				AllowNet: allowNet, Run: run, Explain: explain,
+			})
 			if err != nil {
 				return err
 			}
 			if len(results) == 0 {
+				if run != "" {
+					return fmt.Errorf("no test_ rules in %s match --run %q", strings.Join(args, ", "), run)
+				}
 				return fmt.Errorf("no test_ rules in %s", strings.Join(args, ", "))
 			}
 			failed := 0
 			for _, r := range results {
-				switch {
-				case r.Skipped:
-					fmt.Fprintf(stdout, "SKIP  %s (%s)\n", r.Name, r.Location)
-				case r.Err != nil:
+				if !r.Skipped && (r.Err != nil || !r.Pass) {
 					failed++
-					fmt.Fprintf(stdout, "ERROR %s (%s): %v\n", r.Name, r.Location, r.Err)
-				case !r.Pass:
-					failed++
-					fmt.Fprintf(stdout, "FAIL  %s (%s)\n", r.Name, r.Location)
-				case verbose:
-					fmt.Fprintf(stdout, "PASS  %s (%s)\n", r.Name, r.Duration.Round(1000))
-				}
-				if r.Output != "" && (verbose || !r.Pass) {
-					fmt.Fprintf(stdout, "      %s\n", strings.ReplaceAll(strings.TrimSpace(r.Output), "\n", "\n      "))
 				}
 			}
-			fmt.Fprintf(stdout, "%d tests: %d passed, %d failed\n", len(results), len(results)-failed, failed)
-			for _, c := range cov {
-				fmt.Fprintf(stdout, "coverage %6.2f%%  %s", c.Percent, c.File)
-				if len(c.Missed) > 0 {
-					fmt.Fprintf(stdout, "  (not covered: %s)", strings.Join(c.Missed, " "))
+			total := totalCoverage(cov)
+			below := threshold > 0 && total < threshold
+			if format == "json" {
+				if err := writeTestJSON(stdout, results, cov, total, threshold); err != nil {
+					return err
 				}
-				fmt.Fprintln(stdout)
+			} else {
+				writeTestText(stdout, results, cov, verbose)
+				if below {
+					fmt.Fprintf(stdout, "coverage %.2f%% is below the threshold %.2f%%\n", total, threshold)
+				}
 			}
-			if failed > 0 {
+			if failed > 0 || below {
 				return errChecksFailed
 			}
 			return nil
@@ -106,7 +121,112 @@ fails.`,
 	fl.StringArrayVarP(&data, "data", "d", nil, "add JSON or YAML `FILE` to data (repeatable)")
 	fl.BoolVarP(&verbose, "verbose", "v", false, "print passing tests and print() output too")
 	fl.BoolVar(&allowNet, "policy-allow-net", false, "let policies call OPA's network built-ins (http.send, net.lookup_ip_addr)")
+	fl.StringVarP(&run, "run", "r", "", "run only the tests whose name (data.PACKAGE.test_x) matches the regular expression `REGEX`")
+	fl.StringVarP(&format, "format", "f", "text", "output `FORMAT`: text or json")
+	fl.Float64Var(&threshold, "threshold", 0, "fail when the coverage of the policy files is below `PERCENT` (implies --coverage)")
+	fl.StringVar(&explain, "explain", "", "print evaluation traces: `fails` (the failed expressions of failing tests) or full (every step of every test)")
 	return cmd
+}
+
+// writeTestText prints test results as secgate policy test does by default.
+func writeTestText(w io.Writer, results []policies.TestResult, cov []policies.Coverage, verbose bool) {
+	failed := 0
+	for _, r := range results {
+		switch {
+		case r.Skipped:
+			fmt.Fprintf(w, "SKIP  %s (%s)\n", r.Name, r.Location)
+		case r.Err != nil:
+			failed++
+			fmt.Fprintf(w, "ERROR %s (%s): %v\n", r.Name, r.Location, r.Err)
+		case !r.Pass:
+			failed++
+			fmt.Fprintf(w, "FAIL  %s (%s)\n", r.Name, r.Location)
+		case verbose || r.Explain != "":
+			fmt.Fprintf(w, "PASS  %s (%s)\n", r.Name, r.Duration.Round(1000))
+		}
+		if r.Output != "" && (verbose || !r.Pass) {
+			fmt.Fprintf(w, "      %s\n", strings.ReplaceAll(strings.TrimSpace(r.Output), "\n", "\n      "))
+		}
+		if r.Explain != "" {
+			fmt.Fprintf(w, "      %s\n", strings.ReplaceAll(strings.TrimSpace(r.Explain), "\n", "\n      "))
+		}
+	}
+	fmt.Fprintf(w, "%d tests: %d passed, %d failed\n", len(results), len(results)-failed, failed)
+	for _, c := range cov {
+		fmt.Fprintf(w, "coverage %6.2f%%  %s", c.Percent, c.File)
+		if len(c.Missed) > 0 {
+			fmt.Fprintf(w, "  (not covered: %s)", strings.Join(c.Missed, " "))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// totalCoverage is the share of the covered lines over all files, as opa
+// test --threshold reads it; 100 without files.
+func totalCoverage(cov []policies.Coverage) float64 {
+	covered, all := 0, 0
+	for _, c := range cov {
+		covered += c.Covered
+		all += c.Covered + c.Uncovered
+	}
+	if all == 0 {
+		return 100
+	}
+	return 100 * float64(covered) / float64(all)
+}
+
+// testJSON is one test in secgate policy test --format json.
+type testJSON struct {
+	Name       string `json:"name"`
+	Location   string `json:"location,omitempty"`
+	Result     string `json:"result"` // pass, fail, error, skip
+	Error      string `json:"error,omitempty"`
+	DurationNS int64  `json:"duration_ns"`
+	Output     string `json:"output,omitempty"`
+	Explain    string `json:"explain,omitempty"`
+}
+
+func writeTestJSON(w io.Writer, results []policies.TestResult, cov []policies.Coverage, total, threshold float64) error {
+	out := struct {
+		Tests    []testJSON `json:"tests"`
+		Passed   int        `json:"passed"`
+		Failed   int        `json:"failed"`
+		Coverage *struct {
+			Percent   float64             `json:"percent"`
+			Threshold float64             `json:"threshold,omitempty"`
+			Files     []policies.Coverage `json:"files"`
+		} `json:"coverage,omitempty"`
+	}{Tests: []testJSON{}}
+	for _, r := range results {
+		t := testJSON{Name: r.Name, Location: r.Location, DurationNS: r.Duration.Nanoseconds(), Output: r.Output, Explain: r.Explain}
+		switch {
+		case r.Skipped:
+			t.Result = "skip"
+		case r.Err != nil:
+			t.Result, t.Error = "error", r.Err.Error()
+			out.Failed++
+		case !r.Pass:
+			t.Result = "fail"
+			out.Failed++
+		default:
+			t.Result = "pass"
+			out.Passed++
+		}
+		out.Tests = append(out.Tests, t)
+	}
+	if cov != nil {
+		out.Coverage = &struct {
+			Percent   float64             `json:"percent"`
+			Threshold float64             `json:"threshold,omitempty"`
+			Files     []policies.Coverage `json:"files"`
+		}{Percent: total, Threshold: threshold, Files: cov}
+	}
+	data, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write test results: %w", err)
+	}
+	_, err = w.Write(append(data, '\n'))
+	return err
 }
 
 func newPolicyCheckCmd(stdout, stderr io.Writer) *cobra.Command {

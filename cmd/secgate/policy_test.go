@@ -331,3 +331,91 @@ func TestPolicyInput(t *testing.T) {
 		t.Errorf("decision of the input:\n%s\nscan's:\n%s", gj, wj)
 	}
 }
+
+// policy test as opa test: --run selects tests, --format json prints the
+// results, --explain fails traces a failing test's failed expressions,
+// --threshold fails a run below the coverage asked for.
+func TestPolicyTestFlags(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"team.rego": "package secgate.team\n\ndeny contains {\"msg\": \"critical\", \"id\": f.id} if {\n\tsome f in input.findings\n\tf.severity == \"critical\"\n}\n\nwarn contains {\"msg\": \"medium\", \"id\": f.id} if {\n\tsome f in input.findings\n\tf.severity == \"medium\"\n}\n",
+		"team_test.rego": `package secgate.team_test
+
+import data.secgate.team
+
+test_critical_denied if {
+	count(team.deny) == 1 with input as {"findings": [{"id": "a", "severity": "critical"}]}
+}
+
+test_high_denied_wrongly if {
+	count(team.deny) == 1 with input as {"findings": [{"id": "a", "severity": "high"}]}
+}
+`,
+	})
+	type testsJSON struct {
+		Tests []struct {
+			Name, Result, Explain string
+		}
+		Passed, Failed int
+		Coverage       *struct{ Percent float64 }
+	}
+	tests := []struct {
+		name  string
+		args  []string
+		code  int
+		check func(t *testing.T, out string)
+	}{
+		{"--run selects", []string{"--run", "critical"}, exitPass, func(t *testing.T, out string) {
+			if !strings.Contains(out, "1 tests: 1 passed, 0 failed") {
+				t.Errorf("output:\n%s", out)
+			}
+		}},
+		{"--run matches nothing", []string{"--run", "nothing_here"}, exitError, nil},
+		{"--run bad regex", []string{"--run", "("}, exitError, nil},
+		{"--format json", []string{"--format", "json"}, exitDenied, func(t *testing.T, out string) {
+			var r testsJSON
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatalf("not JSON: %v\n%s", err, out)
+			}
+			if r.Passed != 1 || r.Failed != 1 || len(r.Tests) != 2 || r.Tests[1].Result != "fail" || r.Tests[1].Name != "data.secgate.team_test.test_high_denied_wrongly" {
+				t.Errorf("results %+v", r)
+			}
+		}},
+		{"--explain fails", []string{"--explain", "fails"}, exitDenied, func(t *testing.T, out string) {
+			if !strings.Contains(out, "FAIL  data.secgate.team_test.test_high_denied_wrongly") || !strings.Contains(out, `Fail f.severity = "critical"`) {
+				t.Errorf("no trace of the failed expression:\n%s", out)
+			}
+			if strings.Contains(out, "test_critical_denied") {
+				t.Errorf("--explain fails traced a passing test:\n%s", out)
+			}
+		}},
+		{"--explain full", []string{"--explain", "full", "--run", "critical", "--format", "json"}, exitPass, func(t *testing.T, out string) {
+			var r testsJSON
+			if err := json.Unmarshal([]byte(out), &r); err != nil || len(r.Tests) != 1 || !strings.Contains(r.Tests[0].Explain, "Enter data.secgate.team.deny") {
+				t.Errorf("full trace missing (%v):\n%s", err, out)
+			}
+		}},
+		{"--threshold above the coverage", []string{"--run", "critical", "--threshold", "99"}, exitDenied, func(t *testing.T, out string) {
+			if !strings.Contains(out, "below the threshold 99.00%") {
+				t.Errorf("output:\n%s", out)
+			}
+		}},
+		{"--threshold met", []string{"--run", "critical", "--threshold", "10", "--format", "json"}, exitPass, func(t *testing.T, out string) {
+			var r testsJSON
+			if err := json.Unmarshal([]byte(out), &r); err != nil || r.Coverage == nil || r.Coverage.Percent <= 10 || r.Coverage.Percent >= 100 {
+				t.Errorf("coverage %+v (%v)", r.Coverage, err)
+			}
+		}},
+		{"--explain bad mode", []string{"--explain", "all"}, exitError, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := secgate(t, append(append([]string{"policy", "test"}, tc.args...), dir)...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			if tc.check != nil {
+				tc.check(t, r.stdout)
+			}
+		})
+	}
+}
