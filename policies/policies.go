@@ -254,6 +254,9 @@ func newEngine(ctx context.Context, opts Options, modules map[string]string) (*E
 	if err != nil {
 		return nil, policyError("compile policies", err)
 	}
+	if off := disabledDefaults(data); len(off) > 0 {
+		policies = slices.DeleteFunc(policies, func(p policyRules) bool { return off[p.name] })
+	}
 	for i := range policies {
 		if p := &policies[i]; p.name == "secgate.waivers" && opts.WaiversLocation != nil {
 			p.denyLoc = cmp.Or(p.denyLoc, opts.WaiversLocation)
@@ -513,6 +516,17 @@ func normalizeData(data map[string]any) (map[string]any, error) {
 				return nil, fmt.Errorf("data.secgate.config.%s: invalid value %v (want true or false)", k, cfgObj[k])
 			}
 			continue
+		case "disabled":
+			list, ok := cfgObj[k].([]any)
+			if !ok {
+				return nil, fmt.Errorf("data.secgate.config.disabled: invalid value %v (want a list of %s)", cfgObj[k], strings.Join(disableable, ", "))
+			}
+			for _, v := range list {
+				if name, _ := v.(string); !slices.Contains(disableable, name) {
+					return nil, fmt.Errorf("data.secgate.config.disabled: invalid value %v (want a list of %s)", v, strings.Join(disableable, ", "))
+				}
+			}
+			continue
 		case "min_epss":
 			// JSON numbers only: a quoted "0.5" would compare as a string.
 			if f, ok := cfgObj[k].(float64); !ok || f < 0 || f > 1 {
@@ -532,7 +546,26 @@ func normalizeData(data map[string]any) (map[string]any, error) {
 }
 
 // settings are the keys of data.secgate.config a team may set.
-var settings = []string{"fail_on", "unknown_severity", "deny_kev", "min_epss", "ignore_unfixed"}
+var settings = []string{"fail_on", "unknown_severity", "deny_kev", "min_epss", "ignore_unfixed", "disabled"}
+
+// disableable are the default packages (secgate.NAME) that
+// data.secgate.config.disabled may turn off, each alone, without copying
+// the others (--no-default-policies drops them all).
+var disableable = []string{"vulnerabilities", "secrets", "misconfigurations"}
+
+// disabledDefaults are the default packages data (normalized) turns off.
+func disabledDefaults(data map[string]any) map[string]bool {
+	sg, _ := data["secgate"].(map[string]any)
+	cfg, _ := sg["config"].(map[string]any)
+	list, _ := cfg["disabled"].([]any)
+	out := map[string]bool{}
+	for _, v := range list {
+		if name, ok := v.(string); ok {
+			out["secgate."+name] = true
+		}
+	}
+	return out
+}
 
 // Verdict is what the policies decided about a document: the decision over
 // the whole of it and, for each finding, its own decision and waiver.

@@ -748,3 +748,36 @@ warn contains "always reviewed by the security team" if true
 		t.Errorf("result %s, want fail", doc.Decision.Result)
 	}
 }
+
+// TestDisabledDefaults: data.secgate.config.disabled turns one default
+// package off and keeps the others, the same way through the plan and
+// OPA's evaluator; an unknown name is an error.
+func TestDisabledDefaults(t *testing.T) {
+	cfg := func(v any) Options {
+		return Options{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"disabled": v}}}}
+	}
+	e, err := New(context.Background(), cfg([]any{"secrets"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, engine := range map[string]*Engine{"plan": e, "OPA's evaluator": oneEvaluation(e)} {
+		doc := document(vuln("v", findings.SeverityHigh), secret("s"))
+		v, err := engine.Decide(context.Background(), doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.Apply(doc)
+		got := map[string]string{}
+		for _, f := range doc.Findings {
+			got[f.ID] = f.Decision
+		}
+		if got["v"] != findings.DecisionDeny || got["s"] != findings.DecisionAllow {
+			t.Errorf("%s: decisions %v, want the vulnerability denied and the secret allowed", name, got)
+		}
+	}
+	for _, bad := range []any{"secrets", []any{"secret"}, []any{"waivers"}, []any{1}} {
+		if _, err := New(context.Background(), cfg(bad)); err == nil || !strings.Contains(err.Error(), "data.secgate.config.disabled") {
+			t.Errorf("disabled %v: err = %v", bad, err)
+		}
+	}
+}
