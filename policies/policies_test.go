@@ -472,7 +472,7 @@ deny contains {"msg": "never"} if {
 			wantNew: "rego_compile_error"},
 		{name: "invalid fail_on", opts: config("fail_on", "hgh"), wantNew: "data.secgate.config.fail_on: invalid value hgh"},
 		{name: "invalid unknown_severity", opts: config("unknown_severity", "ignore"), wantNew: "data.secgate.config.unknown_severity: invalid value"},
-		{name: "unknown setting", opts: config("fail-on", "low"), wantNew: "data.secgate.config.fail-on: unknown setting (want fail_on, unknown_severity, deny_kev, min_epss, ignore_unfixed)"},
+		{name: "unknown setting", opts: config("fail-on", "low"), wantNew: "data.secgate.config.fail-on: unknown setting (want fail_on, unknown_severity, deny_kev, min_epss, ignore_unfixed, disabled)"},
 		{name: "deny_kev not a boolean", opts: config("deny_kev", "false"), wantNew: "data.secgate.config.deny_kev: invalid value false (want true or false)"},
 		{name: "ignore_unfixed not a boolean", opts: Options{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"ignore_unfixed": 1}}}}, wantNew: "data.secgate.config.ignore_unfixed: invalid value 1 (want true or false)"},
 		{name: "min_epss above 1", opts: Options{Data: map[string]any{"secgate": map[string]any{"config": map[string]any{"min_epss": 1.5}}}}, wantNew: "data.secgate.config.min_epss: invalid value 1.5 (want a number from 0 to 1)"},
