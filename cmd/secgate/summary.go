@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -44,16 +46,41 @@ func writeSummary(w io.Writer, doc *findings.Document) {
 	if kev > 0 {
 		exploited = fmt.Sprintf("; %d in CISA KEV (known exploited)", kev)
 	}
-	say(w, "secgate: %d findings: %s%s", len(doc.Findings), strings.Join(parts, ", "), exploited)
+	say(w, "secgate: %s: %s%s", plural(len(doc.Findings), "finding"), strings.Join(parts, ", "), exploited)
 
 	d := doc.Decision
 	verdict := "PASS"
 	if d.Result == findings.ResultFail {
 		verdict = "FAIL"
 	}
-	say(w, "secgate: decision: %s (%d denied, %d warnings, %d waived)", verdict, len(d.Deny), len(d.Warn), len(d.Waived))
-	printResults(w, "deny", d.Deny)
-	printResults(w, "warn", d.Warn)
+	// The counts of the table's footer: findings by decision, and apart
+	// the results about the whole scan.
+	byDecision := map[string]int{}
+	for _, f := range doc.Findings {
+		byDecision[f.Decision]++
+	}
+	scanWide := 0
+	for _, r := range slices.Concat(d.Deny, d.Warn) {
+		if r.ID == "" {
+			scanWide++
+		}
+	}
+	more := ""
+	if scanWide > 0 {
+		more = fmt.Sprintf("; %s about the whole scan", plural(scanWide, "result"))
+	}
+	waivedCount := ""
+	if n := byDecision[findings.DecisionWaived]; n > 0 {
+		waivedCount = fmt.Sprintf("%d waived, ", n)
+	}
+	say(w, "secgate: decision: %s (%d deny, %d warn, %s%d allow%s)", verdict,
+		byDecision[findings.DecisionDeny], byDecision[findings.DecisionWarn], waivedCount, byDecision[findings.DecisionAllow], more)
+	severity := map[string]findings.Severity{}
+	for _, f := range doc.Findings {
+		severity[f.ID] = f.Severity
+	}
+	printResults(w, "deny", bySeverity(d.Deny, severity))
+	printResults(w, "warn", bySeverity(d.Warn, severity))
 	waived := map[string]*findings.Finding{}
 	for i := range doc.Findings {
 		if f := &doc.Findings[i]; f.Waiver != nil || f.VEX != nil {
@@ -91,6 +118,49 @@ func scanLabel(s findings.Scan) string {
 		return s.Target
 	}
 	return s.Target + " (" + strings.Join(more, ", ") + ")"
+}
+
+// plural is "1 finding", "2 findings".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// bySeverity orders results for a person: those about the whole scan
+// first, then by their finding's severity, most severe first, then by
+// message (the report's order is by finding id, a hash).
+func bySeverity(rs []findings.PolicyResult, severity map[string]findings.Severity) []findings.PolicyResult {
+	out := slices.Clone(rs)
+	rank := func(r findings.PolicyResult) int {
+		if r.ID == "" {
+			return 100
+		}
+		return severityRank(severity[r.ID])
+	}
+	slices.SortStableFunc(out, func(a, b findings.PolicyResult) int {
+		return cmp.Or(cmp.Compare(rank(b), rank(a)), strings.Compare(a.Msg, b.Msg))
+	})
+	return out
+}
+
+// severityRank orders severities, unknown above low: the default policy
+// denies it.
+func severityRank(s findings.Severity) int {
+	switch s {
+	case findings.SeverityCritical:
+		return 5
+	case findings.SeverityHigh:
+		return 4
+	case findings.SeverityUnknown:
+		return 3
+	case findings.SeverityMedium:
+		return 2
+	case findings.SeverityLow:
+		return 1
+	}
+	return 0
 }
 
 func printResults(w io.Writer, label string, rs []findings.PolicyResult) {
