@@ -208,7 +208,11 @@ func (o *tableOutputter) writeRows(buf *bytes.Buffer, rows [][]string) {
 	for r, row := range rows {
 		var line strings.Builder
 		for i, cell := range row {
-			cell = truncate(cell, widths[i])
+			if r > 0 && (i == colLocation || i == colPackage && isPath(cell)) {
+				cell = truncateFront(cell, widths[i]) // keep the file name
+			} else {
+				cell = truncate(cell, widths[i])
+			}
 			text := cell
 			switch {
 			case r == 0:
@@ -260,6 +264,24 @@ func truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + ellipsis
+}
+
+// truncateFront shortens s to at most n runes from the front, starting it
+// with an ellipsis when cut, so that a path keeps its file name and line:
+// "…/services/api/go.mod:12".
+func truncateFront(s string, n int) string {
+	if n <= 0 || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return ellipsis + string(r[len(r)-(n-1):])
+}
+
+// isPath reports whether a PACKAGE cell is a place (a finding without a
+// package: "config/prod.env", "NAME /etc/app.conf") rather than
+// name@version.
+func isPath(cell string) bool {
+	return strings.Contains(cell, "/") && !strings.Contains(cell, "@")
 }
 
 // oneLine replaces line breaks and tabs, which would break the table, and

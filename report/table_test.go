@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -142,6 +143,10 @@ func TestTableWidth(t *testing.T) {
 	}
 	if !strings.Contains(out, ellipsis) {
 		t.Errorf("no cell was shortened:\n%s", out)
+	}
+	// Paths are shortened from the front: the file name and line stay.
+	if want := fmt.Sprintf("go.mod:%d", doc.Findings[0].Location.Line); !strings.Contains(out, want) || strings.Contains(out, "some/very/long") {
+		t.Errorf("the long location was not cut from its front:\n%s", out)
 	}
 }
 
