@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/mattn/go-isatty"
 	"golang.org/x/term"
@@ -191,19 +193,36 @@ type progress struct {
 	w      io.Writer
 	active bool
 	shown  bool
+	start  time.Time
 }
 
 func newProgress(w io.Writer, quiet bool) *progress {
 	f, ok := w.(*os.File)
-	return &progress{w: w, active: !quiet && ok && isatty.IsTerminal(f.Fd())}
+	return &progress{w: w, active: !quiet && ok && isatty.IsTerminal(f.Fd()), start: time.Now()}
 }
 
+// report rewrites the progress line in place: the time since the scan
+// began and msg, cut to the terminal's width as it is now (a line that
+// wrapped could no longer be rewritten by a carriage return).
 func (p *progress) report(msg string) {
 	if !p.active {
 		return
 	}
-	fmt.Fprintf(p.w, "\r\033[K%s", printable.Line(msg))
+	line := fmt.Sprintf("[%s] %s", time.Since(p.start).Round(time.Second), printable.Line(msg))
+	if width := terminalWidth(p.w); width > 1 {
+		line = fitLine(line, width-1) // the last column would wrap on some terminals
+	}
+	fmt.Fprintf(p.w, "\r\033[K%s", line)
 	p.shown = true
+}
+
+// fitLine cuts s to at most n runes, ending it with an ellipsis when cut.
+func fitLine(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
 }
 
 func (p *progress) done() {
