@@ -13,38 +13,71 @@ import (
 	"github.com/secgate/secgate/printable"
 )
 
-// tableOutputter writes a table for humans:
+// tableOutputter writes a table for humans, like Trivy's: the rows of
+// each target (an image, a lockfile, the other findings of a scanned
+// directory) under its heading when there is more than one,
 //
-//	DECISION  SEVERITY  PACKAGE                   ID            FIXED IN  LOCATION
-//	deny      high      golang.org/x/text@v0.3.5  GO-2021-0113  0.3.7     go.mod:12
+//	go.mod
+//	======
+//	DECISION  SEVERITY  PACKAGE                  ID            TITLE                           FIXED IN  LOCATION
+//	deny      high      golang.org/x/text@0.3.5  GO-2021-0113  Out-of-bounds read in golang…   0.3.7     go.mod:12
 //
 // one row per finding, sorted by decision (deny, warn, waived, allow,
-// undecided), severity (critical to unknown), package, ID and location.
+// undecided), severity (critical to unknown), package, ID and location,
+// with BASELINE, COMMIT and REACHABILITY columns when a finding has one.
 // PACKAGE is name@version, or the location's path for findings without a
-// package. The waived findings follow with their waivers' reasons, expiry
-// dates and owners, then the policy results about the whole document, then
-// a one-line total.
+// package. The call stacks to vulnerable code, the waived findings with
+// their waivers, the policy results about the whole document and a
+// one-line total follow.
 // Without Options.Width and Options.Color the output is plain text whose
 // bytes depend only on the document.
 type tableOutputter struct {
 	opts Options
 }
 
-var tableHeader = []string{"DECISION", "SEVERITY", "PACKAGE", "ID", "FIXED IN", "LOCATION"}
+// column is one column of the table: its header, its cell for a finding,
+// the tier in which it shrinks to fit Options.Width (0: never; lower tiers
+// first, the widest column of a tier first), and whether a cut keeps its
+// end (a path keeps its file name and line).
+type column struct {
+	name  string
+	cell  func(v *view) string
+	tier  int
+	front func(cell string) bool
+}
 
-// Column indices, and the columns that may be shortened to fit Options.Width,
-// in tiers: the widest column of a tier shrinks first, and a tier is used only
-// when the ones before it cannot shrink further. IDs shrink last.
-const (
-	colDecision = iota
-	colSeverity
-	colPackage
-	colID
-	colFixed
-	colLocation
-)
-
-var shrinkable = [][]int{{colPackage, colLocation}, {colFixed}, {colID}}
+// tableColumns are the columns of the table for vs: the fixed ones, and
+// BASELINE, COMMIT and REACHABILITY when a finding has one.
+func tableColumns(vs []view) []column {
+	always := func(string) bool { return true }
+	cols := []column{
+		{name: "DECISION", cell: func(v *view) string { return cmp.Or(v.Decision, "-") }},
+		{name: "SEVERITY", cell: func(v *view) string { return severityCell(v.Finding) }},
+		{name: "PACKAGE", cell: func(v *view) string { return oneLine(tablePackage(v)) }, tier: 1, front: isPath},
+		{name: "ID", cell: func(v *view) string { return oneLine(v.RuleID) }, tier: 3},
+		{name: "TITLE", cell: func(v *view) string { return cmp.Or(oneLine(v.title), "-") }, tier: 1},
+		{name: "FIXED IN", cell: func(v *view) string { return cmp.Or(oneLine(strings.Join(fixedVersions(v.Finding), ", ")), "-") }, tier: 2},
+		{name: "LOCATION", cell: func(v *view) string { return oneLine(v.place) }, tier: 1, front: always},
+	}
+	has := func(f func(v *view) bool) bool {
+		return slices.ContainsFunc(vs, func(v view) bool { return f(&v) })
+	}
+	if has(func(v *view) bool { return v.Baseline != "" }) {
+		cols = append(cols, column{name: "BASELINE", cell: func(v *view) string { return cmp.Or(oneLine(v.Baseline), "-") }})
+	}
+	if has(func(v *view) bool { return v.Commit != nil }) {
+		cols = append(cols, column{name: "COMMIT", cell: func(v *view) string {
+			if v.Commit == nil {
+				return "-"
+			}
+			return oneLine(v.Commit.SHA[:min(7, len(v.Commit.SHA))])
+		}})
+	}
+	if has(func(v *view) bool { return v.Reachability != nil }) {
+		cols = append(cols, column{name: "REACHABILITY", cell: func(v *view) string { return reachCell(v.Reachability) }, tier: 1})
+	}
+	return cols
+}
 
 const (
 	colGap         = 2  // spaces between columns
@@ -60,21 +93,7 @@ func (o *tableOutputter) Output(w io.Writer, doc *findings.Document) error {
 	fs := tableSort(doc.Findings)
 	vs := views(doc, fs)
 	if len(vs) > 0 {
-		reach := slices.ContainsFunc(vs, func(v view) bool { return v.Reachability != nil })
-		rows := make([][]string, 0, len(vs)+1)
-		rows = append(rows, tableHeader)
-		if reach {
-			rows[0] = append(slices.Clip(tableHeader), "REACHABILITY")
-		}
-		for i := range vs {
-			row := tableRow(&vs[i])
-			if reach {
-				row = append(row, reachCell(vs[i].Reachability))
-			}
-			rows = append(rows, row)
-		}
-		o.writeRows(&buf, rows)
-		buf.WriteString("\n")
+		o.writeGroups(&buf, vs)
 	}
 	if lines := traceLines(vs); len(lines) > 0 {
 		buf.WriteString("Calls to vulnerable code:\n")
@@ -170,67 +189,148 @@ func tablePackage(v *view) string {
 	return v.where
 }
 
-func tableRow(v *view) []string {
-	decision := v.Decision
-	if decision == "" {
-		decision = "-"
-	}
-	fixed := strings.Join(fixedVersions(v.Finding), ", ")
-	if fixed == "" {
-		fixed = "-"
-	}
-	return []string{
-		decision,
-		severityCell(v.Finding),
-		oneLine(tablePackage(v)),
-		oneLine(v.RuleID),
-		oneLine(fixed),
-		oneLine(v.place),
-	}
+// group is the findings of one target of the table: an image, a lockfile,
+// or the other findings of a scanned directory.
+type group struct {
+	heading string
+	rows    [][]string
 }
 
-// writeRows writes rows (the first is the header) as aligned columns,
-// shortening columns to fit o.opts.Width when it is set.
-func (o *tableOutputter) writeRows(buf *bytes.Buffer, rows [][]string) {
-	widths := make([]int, len(rows[0]))
-	for _, row := range rows {
-		for i, cell := range row {
-			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+// groupOf is the heading a finding is listed under, like Trivy's: the
+// image ("app:1.0 (image)"), the lockfile of a dependency finding
+// ("services/api/go.mod"), else the target and scanner ("services/api
+// (secrets)").
+func groupOf(v *view) string {
+	switch {
+	case v.Image != nil:
+		return oneLine(v.Image.Ref) + " (image)"
+	case v.Scanner == findings.ScannerDeps:
+		return oneLine(v.file)
+	}
+	return oneLine(cmp.Or(v.Location.Target, ".")) + " (" + oneLine(v.Scanner) + ")"
+}
+
+// writeGroups writes the rows of vs under a heading per target (in the
+// order of their first rows), every group with the header and the same
+// column widths, shortening columns to fit o.opts.Width when it is set.
+func (o *tableOutputter) writeGroups(buf *bytes.Buffer, vs []view) {
+	cols := tableColumns(vs)
+	// At a width the columns cannot fit even shortened, the least needed
+	// ones go, in this order: the text of the title, then what only some
+	// findings have.
+	for _, drop := range []string{"TITLE", "COMMIT", "REACHABILITY", "BASELINE"} {
+		if o.opts.Width <= 0 || minWidth(cols, vs) <= o.opts.Width {
+			break
 		}
+		cols = slices.DeleteFunc(cols, func(c column) bool { return c.name == drop })
+	}
+	o.writeColumns(buf, cols, vs)
+}
+
+// minWidth is the narrowest the columns can be for vs: each shrinkable
+// one at most minShrinkWidth, the others as wide as their widest cell.
+func minWidth(cols []column, vs []view) int {
+	total := colGap * (len(cols) - 1)
+	for _, c := range cols {
+		w := utf8.RuneCountInString(c.name)
+		for i := range vs {
+			w = max(w, utf8.RuneCountInString(c.cell(&vs[i])))
+		}
+		if c.tier > 0 {
+			w = min(w, minShrinkWidth)
+		}
+		total += w
+	}
+	return total
+}
+
+// writeColumns writes vs as the table of cols, grouped.
+func (o *tableOutputter) writeColumns(buf *bytes.Buffer, cols []column, vs []view) {
+	header := make([]string, len(cols))
+	for i, c := range cols {
+		header[i] = c.name
+	}
+	var groups []*group
+	byHeading := map[string]*group{}
+	widths := make([]int, len(cols))
+	for i, h := range header {
+		widths[i] = utf8.RuneCountInString(h)
+	}
+	for i := range vs {
+		h := groupOf(&vs[i])
+		g := byHeading[h]
+		if g == nil {
+			g = &group{heading: h}
+			byHeading[h] = g
+			groups = append(groups, g)
+		}
+		row := make([]string, len(cols))
+		for j, c := range cols {
+			row[j] = c.cell(&vs[i])
+			widths[j] = max(widths[j], utf8.RuneCountInString(row[j]))
+		}
+		g.rows = append(g.rows, row)
 	}
 	if o.opts.Width > 0 {
-		tiers := shrinkable
-		if len(widths) > len(tableHeader) { // REACHABILITY: shrinks with the widest
-			tiers = append([][]int{append(slices.Clone(shrinkable[0]), len(tableHeader))}, shrinkable[1:]...)
+		var tiers [][]int
+		for tier := 1; tier <= 3; tier++ {
+			var in []int
+			for i, c := range cols {
+				if c.tier == tier {
+					in = append(in, i)
+				}
+			}
+			tiers = append(tiers, in)
 		}
 		fitWidths(widths, o.opts.Width, tiers)
 	}
-	for r, row := range rows {
-		var line strings.Builder
-		for i, cell := range row {
-			if r > 0 && (i == colLocation || i == colPackage && isPath(cell)) {
-				cell = truncateFront(cell, widths[i]) // keep the file name
-			} else {
-				cell = truncate(cell, widths[i])
-			}
-			text := cell
-			switch {
-			case r == 0:
-				text = o.paint(cell, ansiBold)
-			case i == colDecision:
-				text = o.paint(cell, decisionColor(cell))
-			case i == colSeverity:
-				sev, _, _ := strings.Cut(cell, " ") // "medium KEV"
-				text = o.paint(cell, severityColor(findings.Severity(sev)))
-			}
-			line.WriteString(text)
-			if i < len(row)-1 {
-				line.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell)+colGap))
-			}
+	for gi, g := range groups {
+		if gi > 0 {
+			buf.WriteString("\n")
 		}
-		buf.WriteString(strings.TrimRight(line.String(), " "))
-		buf.WriteString("\n")
+		// One target needs no heading: the scan named it.
+		if len(groups) > 1 {
+			heading := g.heading
+			if o.opts.Width > 0 {
+				heading = truncateFront(heading, o.opts.Width)
+			}
+			buf.WriteString(o.paint(heading, ansiBold) + "\n")
+			buf.WriteString(strings.Repeat("=", utf8.RuneCountInString(heading)) + "\n")
+		}
+		o.writeRow(buf, cols, widths, header, true)
+		for _, row := range g.rows {
+			o.writeRow(buf, cols, widths, row, false)
+		}
 	}
+	buf.WriteString("\n")
+}
+
+// writeRow writes one line of aligned cells.
+func (o *tableOutputter) writeRow(buf *bytes.Buffer, cols []column, widths []int, row []string, header bool) {
+	var line strings.Builder
+	for i, cell := range row {
+		if !header && cols[i].front != nil && cols[i].front(cell) {
+			cell = truncateFront(cell, widths[i])
+		} else {
+			cell = truncate(cell, widths[i])
+		}
+		text := cell
+		switch {
+		case header:
+			text = o.paint(cell, ansiBold)
+		case cols[i].name == "DECISION":
+			text = o.paint(cell, decisionColor(cell))
+		case cols[i].name == "SEVERITY":
+			sev, _, _ := strings.Cut(cell, " ") // "medium KEV"
+			text = o.paint(cell, severityColor(findings.Severity(sev)))
+		}
+		line.WriteString(text)
+		if i < len(row)-1 {
+			line.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell)+colGap))
+		}
+	}
+	buf.WriteString(strings.TrimRight(line.String(), " "))
+	buf.WriteString("\n")
 }
 
 // fitWidths shrinks the shrinkable columns until the table fits in width or
