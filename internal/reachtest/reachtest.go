@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/secgate/secgate/internal/osvdbgen"
@@ -61,6 +62,17 @@ func ModuleIn(t testing.TB, dir, program string) string {
 	copyTree(t, filepath.Join(src, program), dst)
 	vendor := filepath.Join(dst, "vendor")
 	copyTree(t, filepath.Join(src, "xtext"), filepath.Join(vendor, "golang.org", "x", "text"))
+	// The module's Go files are kept as NAME.go.src, so that the
+	// repository's tools (gofmt, vet) do not take them for its own code.
+	err := filepath.WalkDir(vendor, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".go.src") {
+			err = os.Rename(p, strings.TrimSuffix(p, ".src"))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Rename(filepath.Join(vendor, "golang.org", "x", "text", "modules.txt"), filepath.Join(vendor, "modules.txt")); err != nil {
 		t.Fatal(err)
 	}
