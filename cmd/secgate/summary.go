@@ -139,30 +139,12 @@ func bySeverity(rs []findings.PolicyResult, severity map[string]findings.Severit
 		if r.ID == "" {
 			return 100
 		}
-		return severityRank(severity[r.ID])
+		return severity[r.ID].Rank() // as the table orders them: unknown last
 	}
 	slices.SortStableFunc(out, func(a, b findings.PolicyResult) int {
 		return cmp.Or(cmp.Compare(rank(b), rank(a)), strings.Compare(a.Msg, b.Msg))
 	})
 	return out
-}
-
-// severityRank orders severities, unknown above low: the default policy
-// denies it.
-func severityRank(s findings.Severity) int {
-	switch s {
-	case findings.SeverityCritical:
-		return 5
-	case findings.SeverityHigh:
-		return 4
-	case findings.SeverityUnknown:
-		return 3
-	case findings.SeverityMedium:
-		return 2
-	case findings.SeverityLow:
-		return 1
-	}
-	return 0
 }
 
 func printResults(w io.Writer, label string, rs []findings.PolicyResult) {
