@@ -16,8 +16,9 @@ import (
 )
 
 // noNetwork is an environment whose every HTTP(S) request, from secgate
-// or from the go command that govulncheck runs, goes to a loopback proxy
-// that refuses it and records it: the test then fails on requests().
+// (the OSV API included) or from the go command that govulncheck runs, goes
+// to a loopback proxy that refuses it and records it: the test then fails
+// on requests().
 func noNetwork(t *testing.T) (env []string, requests func() []string) {
 	t.Helper()
 	var mu sync.Mutex
@@ -32,7 +33,7 @@ func noNetwork(t *testing.T) (env []string, requests func() []string) {
 	for _, k := range []string{"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"} {
 		env = append(env, k+"="+proxy.URL)
 	}
-	env = append(env, "NO_PROXY=", "no_proxy=")
+	env = append(env, "NO_PROXY=", "no_proxy=", "SECGATE_OSV_API="+proxy.URL)
 	return env, func() []string {
 		mu.Lock()
 		defer mu.Unlock()
